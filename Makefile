@@ -1,0 +1,37 @@
+# Reverie: `make run` serves on http://127.0.0.1:$(PORT) with a Celery worker; `make test` runs the suite.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# Django 6 needs Python 3.12 or newer: take the first interpreter that is (pyenv's included).
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3 python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
+
+.PHONY: install run test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@test -n "$(PYTHON)" || { echo "Reverie needs Python 3.12 or newer; none was found." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Reverie: http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the worker)"
+	@$(VENV)/bin/celery -A console worker --beat --loglevel=INFO --concurrency=2 \
+		--schedule=$${REVERIE_HOME:-var}/celerybeat-schedule & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn console.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --graceful-timeout 10
+
+test: install
+	REVERIE_HOME=$${REVERIE_HOME:-var/test} $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/memory_api.py
+
+clean:
+	rm -rf $(VENV) var

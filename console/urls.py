@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from console import views
+
+urlpatterns = [
+    path("healthz", views.healthz),
+    path("v1/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("", include("memory.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "console.views.bad_request"
+handler404 = "console.views.not_found"
+handler500 = "console.views.server_error"

@@ -1,0 +1,1 @@
+# Sessions, dreams and proposals arrive with the dream pipeline.

@@ -1,0 +1,81 @@
+"""Shared fixtures. Personas are built through the domain functions, and the API
+is exercised with the official SDK against a live server (pytest-django)."""
+
+import anthropic
+import pytest
+
+from memory import identity, stores
+from memory.models import Access
+
+
+@pytest.fixture
+def workspace(transactional_db):
+    return identity.get_or_create_workspace(name="acme")
+
+
+@pytest.fixture
+def other_workspace(transactional_db):
+    return identity.get_or_create_workspace(name="globex")
+
+
+@pytest.fixture
+def sdk(live_server):
+    """Make an SDK client for a secret, pointed at the live server. No retries, so each call is one request."""
+
+    def make(secret: str, **options) -> anthropic.Anthropic:
+        options.setdefault("max_retries", 0)
+        return anthropic.Anthropic(api_key=secret, base_url=live_server.url, **options)
+
+    return make
+
+
+@pytest.fixture
+def admin_key(workspace):
+    return identity.issue_api_key(workspace=workspace, name="admin")
+
+
+@pytest.fixture
+def admin(sdk, admin_key):
+    """The workspace admin, as an SDK client."""
+    return sdk(admin_key.secret)
+
+
+@pytest.fixture
+def outsider(sdk, other_workspace):
+    """An admin of another workspace."""
+    return sdk(identity.issue_api_key(workspace=other_workspace, name="outsider").secret)
+
+
+@pytest.fixture
+def store(workspace):
+    return stores.create_store(workspace=workspace, name="ops")
+
+
+def _agent_client(sdk, workspace, store, name, access):
+    agent = identity.create_agent(workspace=workspace, name=name)
+    if access is not None:
+        stores.set_grant(store=store, agent_id=agent.id, access=access)
+    client = sdk(identity.issue_api_key(workspace=workspace, name=f"{name} key", agent=agent).secret)
+    client.agent = agent
+    return client
+
+
+@pytest.fixture
+def agent_rw(sdk, workspace, store):
+    return _agent_client(sdk, workspace, store, "writer", Access.READ_WRITE)
+
+
+@pytest.fixture
+def agent_ro(sdk, workspace, store):
+    return _agent_client(sdk, workspace, store, "reader", Access.READ_ONLY)
+
+
+@pytest.fixture
+def agent_none(sdk, workspace, store):
+    return _agent_client(sdk, workspace, store, "stranger", Access.NO_ACCESS)
+
+
+@pytest.fixture
+def agent_default(sdk, workspace, store):
+    """An agent with no grant on `store`: the store's default_agent_access applies."""
+    return _agent_client(sdk, workspace, store, "newcomer", None)
