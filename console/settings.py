@@ -98,7 +98,7 @@ if DATABASE_URL:
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": REVERIE_HOME / "reverie.sqlite3",
+        "NAME": env_str("REVERIE_SQLITE_PATH", str(REVERIE_HOME / "reverie.sqlite3")),
         "OPTIONS": {
             # IMMEDIATE makes every transaction take the write lock up front, so two
             # writers queue instead of one failing to upgrade a read lock ("database is locked").
@@ -106,7 +106,8 @@ else:
             "timeout": 30,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
-        "TEST": {"NAME": env_str("REVERIE_TEST_SQLITE", "") or None},
+        # A file, not memory, so that a real Celery worker process can share the test database.
+        "TEST": {"NAME": str(REVERIE_HOME / "test.sqlite3")},
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -130,6 +131,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-orphan-blobs": {"task": "memory.sweep_orphan_blobs", "schedule": 6 * 3600},
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth, i18n, static -------------------------------------------------------

@@ -3,9 +3,14 @@ is exercised with the official SDK against a live server (pytest-django)."""
 
 import anthropic
 import pytest
+from django.conf import settings
 
 from memory import identity, stores
 from memory.models import Access
+
+# The live server's request threads must not keep connections open past a
+# request, or PostgreSQL refuses to drop the test database at the end.
+settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture
