@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz),
     path("v1/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
     path("", include("memory.urls")),
+    path("", include("dreams.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,1 +1,0 @@
-# Sessions, dreams and proposals arrive with the dream pipeline.

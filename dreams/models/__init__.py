@@ -1,0 +1,1 @@
+from dreams.models.sessions import *  # noqa: F401,F403

@@ -1,0 +1,1 @@
+# Session and SessionEvent models (see dreams/sessions.py for the domain functions).
