@@ -133,6 +133,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-orphan-blobs": {"task": "memory.sweep_orphan_blobs", "schedule": 6 * 3600},
+    "reap-lost-dreams": {"task": "dreams.reap_lost_dreams", "schedule": 60},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -171,6 +172,12 @@ REVERIE_MAX_MEMORY_BYTES = env_int("REVERIE_MAX_MEMORY_BYTES", 102_400, minimum=
 # A memory of 100 kB can grow six-fold when JSON-escaped; requests beyond this answer 413.
 REVERIE_MAX_REQUEST_BYTES = env_int("REVERIE_MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REVERIE_MAX_REQUEST_BYTES
+# Dreams: how often a running dream records progress, and how long a silent one
+# may go before it is declared lost with its worker and failed.
+REVERIE_DREAM_PROGRESS_SECONDS = env_int("REVERIE_DREAM_PROGRESS_SECONDS", 1, minimum=0)
+REVERIE_DREAM_HEARTBEAT_TIMEOUT = env_int("REVERIE_DREAM_HEARTBEAT_TIMEOUT", 300, minimum=5)
+# Extra engines, as "module:Class" entries (comma-separated), for plug-in engines.
+REVERIE_EXTRA_ENGINES = env_list("REVERIE_EXTRA_ENGINES", [])
 # The request header naming the agent session a write was made in (session_actor).
 REVERIE_SESSION_HEADER = "X-Reverie-Session-Id"
 

@@ -19,9 +19,9 @@ def validate_path(path, *, field: str = "path") -> str:
         raise InvalidRequest(f"`{field}` must be a string.")
     if not path.startswith("/"):
         raise InvalidRequest(f"`{field}` must start with '/'.")
+    _check_characters(path, field)  # first: a lone surrogate cannot be encoded to count bytes
     if len(path.encode("utf-8")) > MAX_PATH_BYTES:
         raise InvalidRequest(f"`{field}` must be at most {MAX_PATH_BYTES} bytes in UTF-8.")
-    _check_characters(path, field)
     segments = path[1:].split("/")
     if len(segments) > MAX_SEGMENTS:
         raise InvalidRequest(f"`{field}` must have at most {MAX_SEGMENTS} segments.")

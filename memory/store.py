@@ -36,8 +36,10 @@ def get_memory(*, store: MemoryStore, memory_id: str, with_content: bool = False
 
 
 def create_memory(
-    *, store: MemoryStore, path: str, content, actor: Actor, changeset: ChangeSet | None = None
+    *, store: MemoryStore, path: str, content, actor: Actor, changeset: ChangeSet | None = None,
+    memory_id: str | None = None,
 ) -> Memory:
+    """Create a memory. `memory_id` revives a deleted memory under its old id (rollbacks)."""
     paths.validate_path(path)
     content = validation.validate_content(content)
     _require_writable(store)
@@ -55,6 +57,8 @@ def create_memory(
             sha, size = put_blob(content)
             now = timezone.now()
             memory = Memory(store=store, path=path, blob_id=sha, size_bytes=size, created_at=now, updated_at=now)
+            if memory_id is not None:
+                memory.id = memory_id
             version = _version_for(memory, Operation.CREATED, actor, changeset, now)
             memory.head_version_id = version.id
             memory.save(force_insert=True)
@@ -144,6 +148,7 @@ def delete_memory(
         version.size_bytes = None
         version.save(force_insert=True)
         memory.delete()
+        memory.deleted_version_id = version.id
         MemoryStore.objects.filter(pk=store.pk).update(memory_count=F("memory_count") - 1)
     return memory
 

@@ -1,12 +1,21 @@
 """Shared fixtures. Personas are built through the domain functions, and the API
 is exercised with the official SDK against a live server (pytest-django)."""
 
+import os
+
 import anthropic
 import pytest
 from django.conf import settings
 
+from console.celery import app as celery_app
+
 from memory import identity, stores
 from memory.models import Access
+
+# Parallel test processes (pytest-xdist) each have their own database, so each
+# gets its own task queue too: a worker must never run another process's tasks.
+TASK_QUEUE = f"reverie-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+celery_app.conf.task_default_queue = TASK_QUEUE
 
 # The live server's request threads must not keep connections open past a
 # request, or PostgreSQL refuses to drop the test database at the end.

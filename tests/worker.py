@@ -26,14 +26,20 @@ def _worker_env() -> dict:
 
 
 @contextmanager
-def running_worker(*, timeout: float = 60):
-    """Start `celery worker`, wait until it answers a ping, stop it afterwards."""
+def running_worker(*, timeout: float = 60, env: dict | None = None):
+    """Start `celery worker` on a purged queue, wait until it is ready, stop it afterwards."""
+    from console.celery import app
+
+    queue = app.conf.task_default_queue
+    # Messages left by earlier tests name rows that no longer exist; drop them.
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
     log_path = Path(os.environ.get("REVERIE_HOME", ROOT / "var")) / f"worker-{os.getpid()}.log"
     log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "console", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=_worker_env(), stdout=log, stderr=subprocess.STDOUT,
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue],
+        cwd=ROOT, env={**_worker_env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + timeout

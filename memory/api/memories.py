@@ -52,7 +52,9 @@ def memory(request, store_id, memory_id):
         return Response(render.memory(item, full=view == "full"))
 
     if request.method == "DELETE":
-        expected = params.get_str(request, "expected_content_sha256")
+        # Present-but-empty is malformed, not "no precondition": a client whose
+        # baseline went missing must not delete unconditionally.
+        expected = request.query_params.get("expected_content_sha256")
         if expected is not None:
             memory_store.validate_sha256(expected, field="expected_content_sha256")
         store = get_store(principal, store_id, write=True)

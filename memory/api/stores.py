@@ -67,8 +67,8 @@ def archive(request, store_id):
 @api_view(["GET", "POST"])
 def grants(request, store_id):
     principal = request.user
-    principal.require_admin()
     store = get_store(principal, store_id)
+    principal.require_admin()
     if request.method == "POST":
         grant = stores.set_grant(store=store, agent_id=request.data.get("agent_id"), access=request.data.get("access"))
         return Response(render.grant(grant))

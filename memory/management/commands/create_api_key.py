@@ -18,11 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, name, agent, workspace, **options):
         try:
             ws = identity.get_or_create_workspace(name=workspace)
-            owner = identity.get_or_create_agent(workspace=ws, name=agent) if agent else None
+            owner = identity.get_or_create_agent(workspace=ws, name=agent) if agent is not None else None
             issued = identity.issue_api_key(workspace=ws, name=name, agent=owner)
         except ReverieError as exc:
             raise CommandError(exc.message) from None
-        kind = f"agent {owner.name} ({owner.id})" if owner else "workspace admin"
+        kind = f"agent {owner.name} ({owner.id})" if owner is not None else "workspace admin"
         self.stderr.write(f"Created {kind} key {issued.key.id} in workspace {ws.name} ({ws.id}).")
         self.stderr.write("The secret is shown once; store it now.")
         self.stdout.write(issued.secret)

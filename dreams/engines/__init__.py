@@ -1,0 +1,33 @@
+"""Engines by model id. A dream's `model` picks one. Claude model ids run on the
+offline engine until a Claude engine exists (the dream records which engine ran).
+REVERIE_EXTRA_ENGINES adds engines by "module:Class"."""
+
+from importlib import import_module
+
+from django.conf import settings
+
+from dreams.engines.offline import NAME as OFFLINE, OfflineEngine
+
+DEFAULT_ENGINE = OFFLINE
+
+
+def available() -> dict:
+    engines = {OFFLINE: OfflineEngine}
+    for entry in settings.REVERIE_EXTRA_ENGINES:
+        module, _, name = entry.partition(":")
+        cls = getattr(import_module(module), name)
+        engines[cls.name] = cls
+    return engines
+
+
+def engine_for(model_id: str) -> str | None:
+    """The engine that runs `model_id`, or None when this server cannot run it."""
+    if model_id in available():
+        return model_id
+    if model_id.startswith("claude-"):
+        return DEFAULT_ENGINE
+    return None
+
+
+def load_engine(name: str):
+    return available()[name]()

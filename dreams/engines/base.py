@@ -1,0 +1,93 @@
+"""What an engine is given and what it gives back.
+
+An engine reads a snapshot of the input store and a stream of sessions and
+yields `Change`s, one at a time, so a dream stopped by its budget or by a
+cancel keeps what it proposed so far. Engines never touch the database: the
+runner feeds them and records what they yield.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Protocol
+
+
+@dataclass(frozen=True)
+class BaseMemory:
+    """One memory as the dream found it."""
+
+    memory_id: str
+    path: str
+    content: str
+    sha256: str
+    version_id: str
+    # Sessions whose writes produced this memory's versions (session_actor), if any.
+    written_by_sessions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    payload: dict
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    agent_name: str
+    title: str | None
+    outcome_result: str | None
+    outcome_score: float | None
+    events: Callable[[], Iterable[Event]]  # streamed: called when the engine reads the transcript
+
+
+@dataclass
+class Change:
+    operation: str  # create | modify | delete | rename
+    category: str  # pattern | dedup | stale | verify | other
+    rationale: str
+    evidence: list[dict] = field(default_factory=list)
+    memory_id: str | None = None  # the base memory, for modify/delete/rename
+    path: str | None = None  # the resulting path (create/modify/rename)
+    content: str | None = None  # the resulting content (create/modify/rename)
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+class Canceled(Exception):
+    pass
+
+
+class Context:
+    """What the engine may call back into: usage accounting, progress and cancellation."""
+
+    def __init__(self, *, budget_tokens: int | None, on_progress: Callable[[dict], None] | None = None,
+                 is_canceled: Callable[[], bool] | None = None):
+        self.budget_tokens = budget_tokens
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self._on_progress = on_progress
+        self._is_canceled = is_canceled
+
+    def charge(self, *, read: str = "", written: str = "") -> None:
+        """Count tokens (about four characters each) and stop the dream past its budget."""
+        self.input_tokens += (len(read) + 3) // 4
+        self.output_tokens += (len(written) + 3) // 4
+        if self.budget_tokens is not None and self.input_tokens + self.output_tokens > self.budget_tokens:
+            raise BudgetExceeded(
+                f"The dream used {self.input_tokens + self.output_tokens} tokens, over its budget of {self.budget_tokens}."
+            )
+
+    def progress(self, **state) -> None:
+        if self._is_canceled is not None and self._is_canceled():
+            raise Canceled()
+        if self._on_progress is not None:
+            self._on_progress(state)
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(self, *, base: list[BaseMemory], sessions: Iterable[SessionRecord], instructions: str | None,
+            context: Context) -> Iterator[Change]: ...
