@@ -28,7 +28,7 @@ run: install
 		--access-logfile - --graceful-timeout 10
 
 test: install
-	REVERIE_HOME=$${REVERIE_HOME:-var/test} $(VENV)/bin/pytest $(PYTEST_ARGS)
+	REVERIE_HOME=$${REVERIE_HOME:-var/test} $(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/memory_api.py

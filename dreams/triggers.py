@@ -13,12 +13,12 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from dreams import lifecycle
 from dreams.models import DreamPolicy, OutputBehavior
+from dreams.runner import DREAMER_AGENT
 from memory.access import Principal, effective_access
 from memory.errors import Conflict, InvalidRequest, ReverieError
 from memory.models import Access, Grant
 
 log = logging.getLogger(__name__)
-ENDED_EVENT_TYPES = {"session.status_idle", "session.status_terminated"}
 MAX_AFTER_SESSIONS = 100
 
 
@@ -80,6 +80,8 @@ def _parse_cron(cron) -> dict:
 def note_session_ended(session) -> list[str]:
     """Count an ended session toward the policies of the stores its agent can read; start due dreams."""
     started = []
+    if session.agent.name == DREAMER_AGENT:
+        return started  # a dream's own session never triggers another dream
     policies = DreamPolicy.objects.filter(store__workspace_id=session.workspace_id, after_sessions__isnull=False,
                                           store__archived_at__isnull=True).select_related("store")
     grants = dict(Grant.objects.filter(agent_id=session.agent_id).values_list("store_id", "access"))

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from memory import validation
-from memory.blobs import collect_garbage
+from memory.blobs import collect_garbage_safely
 from memory.errors import InvalidRequest, NotFound
 from memory.models import Access, Agent, Grant, Memory, MemoryStore, MemoryVersion, Workspace
 
@@ -94,7 +94,7 @@ def delete_store(*, store: MemoryStore) -> None:
         Memory.objects.filter(store=store).delete()
         Grant.objects.filter(store=store).delete()
         store.delete()
-    collect_garbage(shas)
+    collect_garbage_safely(shas)
 
 
 def list_grants(*, store: MemoryStore):

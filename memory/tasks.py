@@ -20,9 +20,10 @@ def sweep_orphan_blobs(batch_size: int = 1000) -> int:
         .filter(in_memory=False, in_version=False)
         .values_list("sha256", flat=True)
     )
-    removed = 0
-    while batch := list(orphans[:batch_size]):
+    removed, after = 0, ""
+    # Walk forward by key: blobs other apps still hold (the database refuses
+    # their deletion) must not be offered again and again.
+    while batch := list(orphans.filter(sha256__gt=after).order_by("sha256")[:batch_size]):
         removed += collect_garbage(batch)
-        if len(batch) < batch_size:
-            break
+        after = batch[-1]
     return removed

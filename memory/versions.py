@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from memory.access import Actor
-from memory.blobs import collect_garbage
+from memory.blobs import collect_garbage_safely
 from memory.errors import NotFound
 from memory.models import MemoryStore, MemoryVersion
 
@@ -36,5 +36,5 @@ def redact_version(*, store: MemoryStore, version_id: str, actor: Actor) -> Memo
         version.size_bytes = None
         version.save(update_fields=["redacted_at", "redacted_by", "path", "blob", "size_bytes"])
     if dropped:
-        transaction.on_commit(lambda: collect_garbage([dropped]))
+        transaction.on_commit(lambda: collect_garbage_safely([dropped]))
     return version

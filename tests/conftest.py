@@ -6,6 +6,7 @@ import os
 import anthropic
 import pytest
 from django.conf import settings
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
 from console.celery import app as celery_app
 
@@ -16,6 +17,31 @@ from memory.models import Access
 # gets its own task queue too: a worker must never run another process's tasks.
 TASK_QUEUE = f"reverie-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 celery_app.conf.task_default_queue = TASK_QUEUE
+
+def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """Empty tables between live-server tests with DELETE instead of TRUNCATE.
+
+    PostgreSQL's TRUNCATE creates and syncs new files for every table, about a
+    second and a half per test here; DELETE on a handful of rows takes
+    milliseconds. Foreign keys are deferred, so the order does not matter.
+    """
+    return [f"DELETE FROM {self.quote_name(table)};" for table in tables]
+
+
+PostgresOperations.sql_flush = _delete_flush
+
+# Listing the apps lets Django skip re-running post_migrate (content types,
+# permissions) after every flush: a third of a second per test on PostgreSQL.
+AVAILABLE_APPS = ["memory", "dreams", "console", "django_celery_beat", "django.contrib.admin",
+                  "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+                  "django.contrib.messages", "django.contrib.staticfiles", "rest_framework", "drf_spectacular",
+                  "django_htmx"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db(available_apps=AVAILABLE_APPS))
 
 # The live server's request threads must not keep connections open past a
 # request, or PostgreSQL refuses to drop the test database at the end.

@@ -202,3 +202,21 @@ def test_an_agent_key_cannot_review(sdk, workspace, dream):
 def test_another_workspace_cannot_see_the_proposal(outsider, dream):
     with pytest.raises(anthropic.NotFoundError):
         post(outsider, f"/v1/dreams/{dream.id}/proposal/approve")
+
+
+def test_the_orphan_sweep_keeps_content_a_proposal_still_holds(client, dream, fleet):
+    from memory.models import Blob
+    from memory.tasks import sweep_orphan_blobs
+
+    proposed = set(ProposedChange.objects.filter(proposal__dream_id=dream.id, blob__isnull=False)
+                   .values_list("blob_id", flat=True))
+    assert proposed
+    # With the output store gone, only the proposal holds the proposed content.
+    from memory.stores import delete_store
+
+    delete_store(store=output_store_of(dream))
+
+    sweep_orphan_blobs()
+
+    assert set(Blob.objects.filter(sha256__in=proposed).values_list("sha256", flat=True)) == proposed
+    assert post(client, f"/v1/dreams/{dream.id}/proposal/approve")["status"] == "applied"

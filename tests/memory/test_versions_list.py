@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from memory import store as memory_store
+from memory import stores
 from memory.access import Actor
 from memory.models import ApiKey, MemoryVersion, Operation
 
@@ -143,6 +144,35 @@ def test_created_at_bounds_are_inclusive(admin, store):
     assert _ids(until.data) == [middle.id, oldest.id]
 
 
+def test_a_created_at_without_offset_means_utc(admin, store):
+    created = admin.beta.memory_stores.memories.create(store.id, path="/n.md", content="1")
+    admin.beta.memory_stores.memories.update(created.id, memory_store_id=store.id, content="2")
+    newest, oldest = admin.beta.memory_stores.memory_versions.list(store.id).data
+
+    # The SDK sends a naive datetime as isoformat() with no offset.
+    page = admin.beta.memory_stores.memory_versions.list(
+        store.id, created_at_lte=oldest.created_at.replace(tzinfo=None)
+    )
+
+    assert _ids(page.data) == [oldest.id]
+
+
+def test_a_malformed_page_cursor_is_a_400(admin, store):
+    with pytest.raises(anthropic.BadRequestError):
+        admin.beta.memory_stores.memory_versions.list(store.id, page="not-a-cursor")
+
+
+def test_versions_are_listed_on_an_archived_store(admin, store):
+    created = admin.beta.memory_stores.memories.create(store.id, path="/a.md", content="a")
+    admin.beta.memory_stores.archive(store.id)
+
+    page = admin.beta.memory_stores.memory_versions.list(store.id, view="full")
+    fetched = admin.beta.memory_stores.memory_versions.retrieve(created.memory_version_id, memory_store_id=store.id)
+
+    assert _ids(page.data) == [created.memory_version_id]
+    assert fetched.content == "a"
+
+
 def test_a_malformed_created_at_is_a_400(admin, store):
     with pytest.raises(anthropic.BadRequestError):
         admin.beta.memory_stores.memory_versions.list(store.id, created_at_gte="yesterday")
@@ -231,9 +261,7 @@ def test_it_still_lists_a_deleted_memorys_history(admin, store):
     assert [v.content for v in page.data[1:]] == ["three", "two", "one"]
 
 
-def test_another_stores_versions_are_not_listed(admin, admin_key, workspace, store, admin_actor):
-    from memory import stores
-
+def test_another_stores_versions_are_not_listed(admin, workspace, store, admin_actor):
     other = stores.create_store(workspace=workspace, name="elsewhere")
     theirs = memory_store.create_memory(store=other, path="/a.md", content="a", actor=admin_actor)
     memory_store.create_memory(store=store, path="/a.md", content="a", actor=admin_actor)
@@ -246,7 +274,9 @@ def test_another_stores_versions_are_not_listed(admin, admin_key, workspace, sto
     assert by_their_memory.data == []
 
 
-def test_listing_costs_the_same_queries_whatever_the_page_size(admin_key, store, admin_actor, django_assert_max_num_queries):
+def test_listing_costs_the_same_queries_whatever_the_page_size(
+    admin_key, store, admin_actor, django_assert_max_num_queries
+):
     """No query per version: content comes with the page (select_related), not one read each."""
     memory = memory_store.create_memory(store=store, path="/q.md", content="0", actor=admin_actor)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {admin_key.secret}")

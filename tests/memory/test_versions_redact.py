@@ -2,8 +2,9 @@
 
 import anthropic
 import pytest
+from django.db import DatabaseError
 
-from memory import stores
+from memory import blobs, stores, versions
 from memory.blobs import sha256_of
 from memory.models import ApiKey, Blob, MemoryVersion
 
@@ -186,3 +187,22 @@ def test_redacting_through_another_store_is_a_404_and_changes_nothing(admin, wor
 def test_redacting_an_unknown_version_is_a_404(admin, store):
     with pytest.raises(anthropic.NotFoundError):
         admin.beta.memory_stores.memory_versions.redact("memver_doesnotexist", memory_store_id=store.id)
+
+
+def test_a_failed_cleanup_after_commit_does_not_fail_the_redaction(admin, store, monkeypatch):
+    """Dropping unreferenced content is a side effect after commit: if it fails, the redaction
+    has still happened, so the caller must hear 200, not a 500 it would retry."""
+
+    def broken_collector(shas):
+        raise DatabaseError("simulated failure while collecting garbage")
+
+    created = admin.beta.memory_stores.memories.create(store.id, path="/a.md", content="old secret")
+    admin.beta.memory_stores.memories.update(created.id, memory_store_id=store.id, content="new")
+    # The collector fails wherever the redaction reaches it from.
+    monkeypatch.setattr(blobs, "collect_garbage", broken_collector)
+    monkeypatch.setattr(versions, "collect_garbage", broken_collector, raising=False)
+
+    redacted = admin.beta.memory_stores.memory_versions.redact(created.memory_version_id, memory_store_id=store.id)
+
+    assert redacted.redacted_at is not None
+    assert MemoryVersion.objects.get(id=created.memory_version_id).redacted_at is not None
