@@ -340,6 +340,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)  # the group this script started
                 self.process.wait(timeout=5)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # any worker left behind in the server's own group
+        except (ProcessLookupError, PermissionError):
+            pass
         self.log.close()
         self.process = None
 
@@ -620,16 +624,16 @@ def parse_args(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (and database) for inspection")
     parser.add_argument("--seed-into", nargs=2, metavar=("SPEC", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.git_writes is None:
+        args.git_writes = args.samples
     if args.seed_into is None:
-        for name in ("small", "large", "samples"):
+        for name in ("small", "large", "samples", "git_writes"):
             if getattr(args, name) < 1:
-                parser.error(f"--{name} must be at least 1")
+                parser.error(f"--{name.replace('_', '-')} must be at least 1")
         if max(args.small, args.large) > MAX_MEMORIES:
             parser.error(f"stores are limited to {MAX_MEMORIES:,} memories here")
         if args.samples < 2:
             parser.error("--samples must be at least 2 (p95)")
-    if args.git_writes is None:
-        args.git_writes = args.samples
     return args
 
 
@@ -639,7 +643,7 @@ def ensure_venv() -> None:
         import anthropic  # noqa: F401
         import django  # noqa: F401
     except ImportError:
-        if VENV_PYTHON.exists() and Path(sys.executable).resolve() != VENV_PYTHON.resolve():
+        if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != VENV.resolve():
             os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
         raise SystemExit("Run `make install` first: the benchmark needs the project's .venv.")
 
@@ -649,6 +653,9 @@ def run(args) -> dict:
     import django
 
     rng = random.Random(args.seed)
+    # Loopback only: never send the benchmark's requests through a proxy from the environment.
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost", "::1"]))
     tmp = Path(tempfile.mkdtemp(prefix="reverie-bench-"))
     database = Database(os.environ.get("DATABASE_URL") or None)
     server = None
@@ -772,7 +779,7 @@ def run(args) -> dict:
         }
         report["markdown"] = markdown(report)
         return report
-    except BaseException:
+    except Exception:
         if server is not None and server.process is not None:
             tail = server.log_tail()
             if tail:
@@ -817,9 +824,21 @@ def main(argv=None) -> int:
         seed_main(*args.seed_into)
         return 0
     ensure_venv()
-    # SIGTERM unwinds like Ctrl-C, so the server and the temporary files are cleaned up.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    report = run(args)
+    # Ctrl-C (even when started in the background, where SIGINT is ignored), SIGTERM and SIGHUP
+    # all unwind through run()'s cleanup: the server is stopped, temporary files are removed.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, _frame: sys.exit(128 + number))
+    try:
+        report = run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; the server was stopped and temporary files removed", file=sys.stderr)
+        return 130
+    except SystemExit as stop:
+        if isinstance(stop.code, int) and stop.code > 128:
+            print(f"\nstopped by signal {stop.code - 128}; the server was stopped and temporary files removed",
+                  file=sys.stderr)
+        raise
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print_report(report)

@@ -69,7 +69,7 @@ def create_dream(
 
 def get_dream(*, principal: Principal, dream_id: str) -> Dream:
     principal.require_admin()
-    dream = Dream.objects.filter(id=dream_id, workspace=principal.workspace).first()
+    dream = Dream.objects.filter(id=dream_id, workspace=principal.workspace).select_related("proposal").first()
     if dream is None:
         raise NotFound(f"Dream {dream_id!r} not found.")
     return dream

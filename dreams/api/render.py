@@ -15,7 +15,8 @@ def dream(item: Dream) -> dict:
         outputs = [{"type": "memory_store", "memory_store_id": item.input_store_id}] if item.started_at else []
     else:
         outputs = [{"type": "memory_store", "memory_store_id": item.output_store_id}] if item.output_store_id else []
-    proposal = getattr(item, "proposal", None) if _has_proposal(item) else None
+    # The reverse one-to-one raises an AttributeError subclass when absent.
+    proposal = getattr(item, "proposal", None)
     return {
         "type": "dream",
         "id": item.id,
@@ -42,16 +43,9 @@ def dream(item: Dream) -> dict:
         "budget_tokens": item.budget_tokens,
         "progress": item.progress,
         "trigger": item.trigger,
-        "proposal": proposal_summary(proposal) if proposal else None,
+        # Id and status only: counts cost a query per dream, so they live on GET …/proposal.
+        "proposal": {"id": proposal.id, "status": proposal.status} if proposal else None,
     }
-
-
-def _has_proposal(item: Dream) -> bool:
-    try:
-        item.proposal
-    except Dream.proposal.RelatedObjectDoesNotExist:
-        return False
-    return True
 
 
 def proposal_summary(proposal) -> dict:

@@ -220,3 +220,18 @@ def test_the_orphan_sweep_keeps_content_a_proposal_still_holds(client, dream, fl
 
     assert set(Blob.objects.filter(sha256__in=proposed).values_list("sha256", flat=True)) == proposed
     assert post(client, f"/v1/dreams/{dream.id}/proposal/approve")["status"] == "applied"
+
+
+def test_after_a_conflict_a_rerun_proposes_against_the_store_as_it_is_now(client, dream, fleet):
+    moved = changes_of(client, dream.id)[0]
+    update_memory(store=fleet, memory_id=moved["memory_id"], actor=Actor(), content="someone else's edit")
+    post(client, f"/v1/dreams/{dream.id}/proposal/approve")
+
+    rerun = post(client, f"/v1/dreams/{dream.id}/rerun")
+    runner.run_dream(rerun["id"])
+
+    assert rerun["trigger"] == "rerun" and rerun["id"] != dream.id
+    fresh = changes_of(client, rerun["id"])
+    current = {m.id: m.head_version_id for m in Memory.objects.filter(store=fleet)}
+    assert all(c["base_version_id"] == current[c["memory_id"]] for c in fresh if c["memory_id"] in current)
+    assert moved["memory_id"] not in {c["memory_id"] for c in fresh}

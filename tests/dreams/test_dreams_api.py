@@ -156,3 +156,22 @@ def test_claude_model_ids_run_on_the_offline_engine_and_say_so(admin, store, ses
     body = admin.get(f"/v1/dreams/{dream.id}", cast_to=object)
     assert body["model"] == {"id": "claude-opus-5", "speed": "standard"}
     assert body["engine"] == "reverie-offline"
+
+
+def test_the_list_costs_the_same_queries_whatever_the_number_of_dreams(client, admin_key, admin, store, sessions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {"Authorization": f"Bearer {admin_key.secret}"}
+    for _ in range(2):
+        runner.run_dream(admin.beta.dreams.create(inputs=inputs(store, sessions), model="reverie-offline").id)
+    client.get("/v1/dreams", headers=headers)  # the key's first use records last_used_at
+
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get("/v1/dreams", headers=headers).json()["data"]) == 2
+    for _ in range(6):
+        runner.run_dream(admin.beta.dreams.create(inputs=inputs(store, sessions), model="reverie-offline").id)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get("/v1/dreams", headers=headers).json()["data"]) == 8
+
+    assert len(many) == len(few)
