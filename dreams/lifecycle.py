@@ -19,6 +19,8 @@ from memory.errors import Conflict, InvalidRequest, NotFound
 MAX_SESSION_IDS = 100
 MAX_FILTER_SESSIONS = 10_000
 MAX_INSTRUCTIONS = 4096
+# The agent dreams run as. Its sessions are dreams' own transcripts, never input to another dream.
+DREAMER_AGENT = "reverie-dreamer"
 OUTCOME_RANK = {"failed": 0, "interrupted": 0, "max_iterations_reached": 1, "needs_revision": 2, "satisfied": 3}
 
 
@@ -202,7 +204,9 @@ def sessions_matching(*, workspace, session_filter: dict):
     """The sessions a filter selects, newest first, capped at max_sessions."""
     from dreams.models import Session
 
-    sessions = Session.objects.filter(workspace=workspace, archived_at__isnull=True)
+    sessions = Session.objects.filter(workspace=workspace, archived_at__isnull=True).exclude(
+        agent__name=DREAMER_AGENT
+    )
     if agents := session_filter.get("agent_ids"):
         sessions = sessions.filter(agent_id__in=agents)
     if after := session_filter.get("created_after"):

@@ -45,10 +45,7 @@ def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = 
         changes = list(proposal.changes.filter(review_state=ReviewState.PENDING).select_related("blob").order_by("seq"))
         _check_selection(changes, change_ids)
         chosen = set(change_ids) if change_ids is not None else {c.id for c in changes}
-        changeset = ChangeSet.objects.create(
-            store=proposal.store, actor={"actor": actor.as_json(), "dream_id": proposal.dream_id},
-            message=f"Applied dream {proposal.dream_id}",
-        )
+        changeset = _changeset(proposal, actor, f"Applied dream {proposal.dream_id}")
         report = Report(proposal_id=proposal.id, status="", changeset_id=changeset.id)
         for change in changes:
             if change.id not in chosen:
@@ -109,10 +106,7 @@ def rollback(*, proposal: Proposal, actor: Actor) -> Report:
         if proposal.status not in (ProposalStatus.APPLIED, ProposalStatus.PARTIALLY_APPLIED):
             raise InvalidRequest(f"Proposal {proposal.id!r} is {proposal.status}; only applied proposals roll back.")
         changes = list(proposal.changes.filter(review_state=ReviewState.APPLIED).order_by("-seq"))
-        changeset = ChangeSet.objects.create(
-            store=proposal.store, actor={"actor": actor.as_json(), "dream_id": proposal.dream_id},
-            message=f"Rolled back dream {proposal.dream_id}",
-        )
+        changeset = _changeset(proposal, actor, f"Rolled back dream {proposal.dream_id}")
         report = Report(proposal_id=proposal.id, status="", changeset_id=changeset.id)
         for change in changes:
             refusal = _undo_one(change, proposal, actor, changeset)
@@ -131,6 +125,12 @@ def rollback(*, proposal: Proposal, actor: Actor) -> Report:
         proposal.save(update_fields=["status", "rollback_changeset", "rolled_back_at"])
         report.status = proposal.status
         return report
+
+
+def _changeset(proposal: Proposal, actor: Actor, message: str) -> ChangeSet:
+    """One changeset per review action, naming both the reviewer and the dream."""
+    return ChangeSet.objects.create(store=proposal.store, message=message,
+                                    actor={"actor": actor.as_json(), "dream_id": proposal.dream_id})
 
 
 def _check_selection(pending: list[ProposedChange], change_ids) -> None:

@@ -24,7 +24,6 @@ from memory.blobs import put_blob, read_blob
 from memory.models import Memory, MemoryVersion
 
 log = logging.getLogger(__name__)
-DREAMER_AGENT = "reverie-dreamer"
 
 
 def run_dream(dream_id: str) -> str:
@@ -135,7 +134,7 @@ def record_change(proposal: Proposal, change: Change, base_by_id: dict[str, Base
 
 
 def _start_session(dream: Dream) -> Session:
-    agent = identity.get_or_create_agent(workspace=dream.workspace, name=DREAMER_AGENT)
+    agent = identity.get_or_create_agent(workspace=dream.workspace, name=lifecycle.DREAMER_AGENT)
     session = session_domain.register_session(
         workspace=dream.workspace, agent=agent, title=f"Dream {dream.id}", metadata={"dream_id": dream.id},
         environment_id="reverie-dream",

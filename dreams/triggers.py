@@ -13,7 +13,6 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from dreams import lifecycle
 from dreams.models import DreamPolicy, OutputBehavior
-from dreams.runner import DREAMER_AGENT
 from memory.access import Principal, effective_access
 from memory.errors import Conflict, InvalidRequest, ReverieError
 from memory.models import Access, Grant
@@ -80,7 +79,7 @@ def _parse_cron(cron) -> dict:
 def note_session_ended(session) -> list[str]:
     """Count an ended session toward the policies of the stores its agent can read; start due dreams."""
     started = []
-    if session.agent.name == DREAMER_AGENT:
+    if session.agent.name == lifecycle.DREAMER_AGENT:
         return started  # a dream's own session never triggers another dream
     policies = DreamPolicy.objects.filter(store__workspace_id=session.workspace_id, after_sessions__isnull=False,
                                           store__archived_at__isnull=True).select_related("store")

@@ -92,12 +92,7 @@ def update_memory(
             memory = Memory.objects.select_for_update().filter(store=store, id=memory_id).first()
             if memory is None:
                 raise NotFound(f"Memory {memory_id!r} not found in memory store {store.id!r}.")
-            if expected_sha256 is not None and memory.blob_id != expected_sha256:
-                raise PreconditionFailed(
-                    f"Memory {memory_id!r} has content_sha256 {memory.blob_id}, not the expected "
-                    f"{expected_sha256}; it changed since you read it.",
-                    extra={"current_content_sha256": memory.blob_id},
-                )
+            _check_precondition(memory, expected_sha256, outcome="it changed since you read it")
             new_sha = memory.blob_id
             if content is not None:
                 new_sha, size = put_blob(content)
@@ -136,12 +131,7 @@ def delete_memory(
         memory = Memory.objects.select_for_update().filter(store=store, id=memory_id).first()
         if memory is None:
             raise NotFound(f"Memory {memory_id!r} not found in memory store {store.id!r}.")
-        if expected_sha256 is not None and memory.blob_id != expected_sha256:
-            raise PreconditionFailed(
-                f"Memory {memory_id!r} has content_sha256 {memory.blob_id}, not the expected "
-                f"{expected_sha256}; it was not deleted.",
-                extra={"current_content_sha256": memory.blob_id},
-            )
+        _check_precondition(memory, expected_sha256, outcome="it was not deleted")
         now = timezone.now()
         version = _version_for(memory, Operation.DELETED, actor, changeset, now)
         version.blob_id = None
@@ -151,6 +141,14 @@ def delete_memory(
         memory.deleted_version_id = version.id
         MemoryStore.objects.filter(pk=store.pk).update(memory_count=F("memory_count") - 1)
     return memory
+
+
+def _check_precondition(memory: Memory, expected_sha256: str | None, *, outcome: str) -> None:
+    if expected_sha256 is not None and memory.blob_id != expected_sha256:
+        raise PreconditionFailed(
+            f"Memory {memory.id!r} has content_sha256 {memory.blob_id}, not the expected {expected_sha256}; {outcome}.",
+            extra={"current_content_sha256": memory.blob_id},
+        )
 
 
 def _version_for(memory: Memory, operation: str, actor: Actor, changeset, now) -> MemoryVersion:
