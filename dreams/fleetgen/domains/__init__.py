@@ -6,8 +6,8 @@ fills per session from the domain's `values` (so sessions differ in hosts, ids a
 never in the finding they carry).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass(frozen=True)

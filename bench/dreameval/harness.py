@@ -1,0 +1,158 @@
+"""Loading a fleet into a fresh Reverie database and dreaming over it, in a subprocess per run.
+
+`python bench/dreameval/harness.py load|dream ...` is the worker side (Django set up in-process,
+REVERIE_HOME given by the parent); the functions at the top are the parent side. Each run gets its
+own REVERIE_HOME holding a copy of a database migrated once, so runs never share state.
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+WORKSPACE = "bench"
+STORE = "fleet"
+
+
+# --- parent side ---------------------------------------------------------------------------------------
+
+def migrated_template(tmp: Path) -> Path:
+    """Migrate one database; every run starts from a copy of it."""
+    home = tmp / "template"
+    home.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, check=True,
+                   env=_env(home))
+    return home / "reverie.sqlite3"
+
+
+def fresh_home(tmp: Path, name: str, template: Path) -> Path:
+    home = tmp / name
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    shutil.copy(template, home / "reverie.sqlite3")
+    return home
+
+
+def worker(home: Path, *args: str, timeout: float | None = None) -> dict:
+    """Run one worker command in its own process; returns the JSON it writes."""
+    out = home / f"worker-{args[0]}.json"
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args, "--result", str(out)], cwd=REPO,
+                          env=_env(home), timeout=timeout, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(out.read_text())
+
+
+def _env(home: Path) -> dict:
+    env = dict(os.environ)
+    env.update(REVERIE_HOME=str(home), DJANGO_SETTINGS_MODULE="console.settings", PYTHONPATH=str(REPO))
+    env.pop("DATABASE_URL", None)  # SQLite under the temporary REVERIE_HOME, never a configured database
+    env.pop("REVERIE_SQLITE_PATH", None)
+    return env
+
+
+# --- worker side ---------------------------------------------------------------------------------------
+
+def _setup() -> None:
+    import django
+
+    sys.path.insert(0, str(REPO))
+    django.setup()
+
+
+def load(store_dir: str, session_paths: list[str]) -> dict:
+    """Import a store and sessions through the same commands operators use."""
+    import io
+
+    from django.core.management import call_command
+
+    from dreams.models import Session, SessionEvent
+
+    started = time.perf_counter()
+    call_command("import_store", store_dir, "--name", STORE, "--workspace", WORKSPACE,
+                 stdout=io.StringIO(), stderr=io.StringIO())
+    stored = time.perf_counter()
+    for start in range(0, len(session_paths), 200):
+        call_command("import_sessions", *session_paths[start:start + 200], "--workspace", WORKSPACE,
+                     stdout=io.StringIO(), stderr=io.StringIO())
+    return {"import_store_seconds": round(stored - started, 3),
+            "import_sessions_seconds": round(time.perf_counter() - stored, 3),
+            "sessions": Session.objects.count(), "events": SessionEvent.objects.count()}
+
+
+def dream(engine: str, *, with_changes: bool) -> dict:
+    """Create a dream over every imported session and run it with the function the Celery task calls."""
+    from dreams import lifecycle, runner
+    from dreams.models import Dream, ProposedChange
+    from memory import identity
+    from memory.access import Principal
+    from memory.blobs import read_blob
+    from memory.models import Agent, Memory, MemoryStore
+
+    workspace = identity.get_or_create_workspace(name=WORKSPACE)
+    store = MemoryStore.objects.get(workspace=workspace, name=STORE)
+    principal = Principal(workspace=workspace, api_key=identity.issue_api_key(workspace=workspace, name="bench").key)
+    # Name the fleet's agents: a filter on the workspace alone would also pick up the dream's own session.
+    agents = sorted(Agent.objects.filter(workspace=workspace).exclude(name=runner.DREAMER_AGENT)
+                    .values_list("id", flat=True))
+    created = lifecycle.create_dream(
+        principal=principal, inputs=[{"type": "memory_store", "memory_store_id": store.id}], model=engine,
+        session_filter={"agent_ids": agents, "max_sessions": lifecycle.MAX_FILTER_SESSIONS},
+    )
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    outcome = runner.run_dream(created.id)
+    seconds = time.perf_counter() - started
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    dream = Dream.objects.get(pk=created.id)
+    result = {"dream_id": dream.id, "outcome": outcome, "status": dream.status, "error": dream.error,
+              "engine": dream.progress.get("engine"), "seconds": round(seconds, 3),
+              "sessions": len(dream.session_ids), "usage": {"input_tokens": dream.input_tokens,
+                                                            "output_tokens": dream.output_tokens},
+              "maxrss_kb_before": rss_before, "maxrss_kb_peak": rss_peak,
+              "changes": ProposedChange.objects.filter(proposal__dream=dream).count()}
+    if with_changes:
+        def contents(s):
+            return {m.path: read_blob(m.blob) for m in Memory.objects.filter(store=s).select_related("blob")}
+
+        result["before"] = contents(store)
+        result["after"] = contents(dream.output_store) if dream.output_store_id else result["before"]
+        result["change_list"] = [
+            {"operation": c.operation, "category": c.category, "rationale": c.rationale, "evidence": c.evidence,
+             "base_path": c.base_path, "path": c.path, "content": read_blob(c.blob) if c.blob_id else None}
+            for c in ProposedChange.objects.filter(proposal__dream=dream).select_related("blob").order_by("seq")
+        ]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_load = sub.add_parser("load")
+    p_load.add_argument("store")
+    p_load.add_argument("sessions", nargs="+")
+    p_dream = sub.add_parser("dream")
+    p_dream.add_argument("--engine", default="reverie-offline")
+    p_dream.add_argument("--with-changes", action="store_true")
+    for p in (p_load, p_dream):
+        p.add_argument("--result", required=True)
+    args = parser.parse_args()
+    _setup()
+    if args.command == "load":
+        sessions = [str(p) for raw in args.sessions for p in
+                    (sorted(Path(raw).glob("*.json")) if Path(raw).is_dir() else [Path(raw)])]
+        result = load(args.store, sessions)
+    else:
+        result = dream(args.engine, with_changes=args.with_changes)
+    Path(args.result).write_text(json.dumps(result, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
