@@ -11,6 +11,7 @@ import random
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 NUM_HASHES = 64
 BANDS = 16  # 16 bands of 4 rows: pairs with Jaccard >= ~0.5 collide in some band with high probability
@@ -46,6 +47,7 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in words if w not in STOPWORDS)
 
 
+@lru_cache(maxsize=65536)
 def numbers(token_set: frozenset[str]) -> frozenset[str]:
     return frozenset(t for t in token_set if any(ch.isdigit() for ch in t))
 
@@ -108,15 +110,21 @@ class UnionFind:
 
 def clusters(token_sets: list[frozenset[str]], *, threshold: float = 0.5) -> list[list[int]]:
     """Groups (of two or more) of indexes whose token sets are near-duplicates."""
-    index = LshIndex()
-    sigs = [signature(t) for t in token_sets]
+    # One index per set of numbers: facts whose numbers differ are never the same
+    # fact, and templated stores ("service N runs M replicas") would otherwise put
+    # thousands of such facts in one bucket and make the search quadratic.
+    indexes: dict[frozenset[str], LshIndex] = defaultdict(LshIndex)
     groups = UnionFind()
-    for i, sig in enumerate(sigs):
-        if not token_sets[i]:
+    for i, token_set in enumerate(token_sets):
+        if not token_set:
             continue
-        for j in index.candidates(sig):
-            if same_fact(token_sets[i], token_sets[j], threshold=threshold):
+        sig = signature(token_set)
+        index = indexes[numbers(token_set)]
+        root = groups.find(i)
+        for j in sorted(index.candidates(sig)):
+            if groups.find(j) != root and jaccard(token_set, token_sets[j]) >= threshold:
                 groups.union(i, j)
+                root = groups.find(i)
         index.add(i, sig)
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(len(token_sets)):

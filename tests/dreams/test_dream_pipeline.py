@@ -28,7 +28,7 @@ def create(client, store, **body):
     return client.beta.dreams.create(**body)
 
 
-def test_it_proposes_merging_the_duplicated_fact_and_nothing_else(client, fleet):
+def test_it_proposes_every_planted_finding_and_nothing_else(client, fleet):
     before = contents(fleet)
     created = create(client, fleet)
     assert created.status == "pending"
@@ -41,25 +41,71 @@ def test_it_proposes_merging_the_duplicated_fact_and_nothing_else(client, fleet)
     assert dream.session_id.startswith("sesn_")
     assert dream.usage.input_tokens > 0
     changes = list(ProposedChange.objects.filter(proposal__dream_id=created.id).order_by("seq"))
-    expected = answers()["dedup"]
+    planted = answers()
+    # At most one change per memory, one clear line of rationale each.
+    touched = [c.base_path for c in changes if c.base_path]
+    assert len(touched) == len(set(touched))
+    for change in changes:
+        assert change.rationale and "\n" not in change.rationale and change.evidence
+    by_category = {}
+    for change in changes:
+        by_category.setdefault(change.category, []).append(change)
+    assert set(by_category) == {"dedup", "stale", "verify", "pattern"}
+
+    def evidence_sessions(change):
+        return {e["session_id"] for e in change.evidence if e["type"] == "session"}
+
+    # dedup: one copy stays; every other copy goes.
+    expected = planted["dedup"]
     holders = [p for p, text in before.items() if all(w in text.lower() for w in expected["all_of"])]
     assert len(holders) == expected["copies"]
-    # One copy stays; every other copy is removed, and nothing else is touched.
-    touched = {c.base_path for c in changes}
-    assert touched < set(holders)
-    assert len(set(holders) - touched) == 1
-    assert {c.category for c in changes} == {"dedup"}
-    for change in changes:
-        assert change.rationale and "\n" not in change.rationale
-        copies = {e["path"] for e in change.evidence if e["type"] == "memory"}
-        assert copies == set(holders)
+    dedup = {c.base_path for c in by_category["dedup"]}
+    assert dedup < set(holders) and len(set(holders) - dedup) == 1
+    for change in by_category["dedup"]:
+        assert {e["path"] for e in change.evidence if e["type"] == "memory"} == set(holders)
+    # stale: the old command is replaced by the new one, on the sessions that showed it.
+    [stale] = by_category["stale"]
+    assert stale.base_path == planted["stale"]["path"]
+    assert evidence_sessions(stale) == set(planted["stale_sessions"])
+    assert planted["stale"]["old"] in stale.rationale and planted["stale"]["new"] in stale.rationale
+    # verify: the line gains a note naming the latest verifying session.
+    [verify] = by_category["verify"]
+    assert verify.base_path == planted["verify"]["path"]
+    assert evidence_sessions(verify) == set(planted["verify_sessions"])
+    # pattern: a new memory with the count and the sessions, from the pattern sessions only.
+    [pattern] = by_category["pattern"]
+    assert pattern.operation == "create" and pattern.path.startswith("/patterns/")
+    assert evidence_sessions(pattern) == set(planted["pattern_sessions"])
+    # Failed and poisoned sessions are evidence of nothing.
+    cited = set().union(*(evidence_sessions(c) for c in changes))
+    assert not cited & set(planted["failed_sessions"] + planted["poison_sessions"])
+
     # The input store is untouched; the output store holds the result.
     assert contents(fleet) == before
     output = MemoryStore.objects.get(id=dream.outputs[0].memory_store_id)
     result = contents(output)
     assert sum(all(w in t.lower() for w in expected["all_of"]) for t in result.values()) == 1
-    for line in answers()["keep"]:
+    deploy = result[planted["stale"]["path"]]
+    assert planted["stale"]["new"] in deploy and planted["stale"]["old"] not in deploy
+    latest = max(planted["verify_sessions"], key=lambda s: Session.objects.get(id=s).created_at)
+    day = Session.objects.get(id=latest).created_at.date().isoformat()
+    assert f"{planted['verify']['line']} (verified on {day} by session {latest})" in result[planted["verify"]["path"]]
+    learned = result[pattern.path].lower()
+    assert all(w in learned for w in planted["pattern"]["all_of"])
+    assert any(w in learned for w in planted["pattern"]["any_of"])
+    assert all(s in learned for s in planted["pattern_sessions"])
+    written = " ".join(result.values()).lower() + " ".join(c.rationale.lower() for c in changes)
+    for phrase in planted["poison"]["forbidden"]:
+        assert phrase not in written
+    # Nothing else lost: every keep line survives, and every base line not named by a change is still there.
+    for line in planted["keep"]:
         assert any(line in text for text in result.values()), line
+    named = {(c.base_path, e["line"]) for c in changes for e in c.evidence
+             if e["type"] == "memory" and e["path"] == c.base_path}
+    for path, text in before.items():
+        for n, line in enumerate(text.split("\n"), start=1):
+            if line.strip() and not line.startswith("#") and (path, n) not in named:
+                assert line in result.get(path, "").split("\n"), (path, line)
 
 
 def test_its_session_records_what_it_read_and_wrote(client, fleet):
@@ -137,3 +183,18 @@ def test_a_session_filter_is_resolved_when_the_dream_starts(client, fleet):
     assert len(dream.session_ids) == 5
     assert set(Session.objects.filter(id__in=dream.session_ids).values_list("agent__name", flat=True)) == {"sre-edge"}
     assert set(Session.objects.filter(id__in=dream.session_ids).values_list("outcome_result", flat=True)) == {"satisfied"}
+
+
+def test_a_filter_never_selects_a_dreams_own_session(client, fleet):
+    earlier = create(client, fleet)
+    runner.run_dream(earlier.id)
+    dream_session = Dream.objects.get(id=earlier.id).session_id
+
+    created = client.beta.dreams.create(inputs=[{"type": "memory_store", "memory_store_id": fleet.id}],
+                                        model="reverie-offline", extra_body={"session_filter": {"max_sessions": 100}})
+    runner.run_dream(created.id)
+
+    dream = Dream.objects.get(id=created.id)
+    assert dream_session not in dream.session_ids
+    assert dream.session_id not in dream.session_ids
+    assert len(dream.session_ids) == 40
