@@ -100,7 +100,7 @@ def dream(engine: str, *, with_changes: bool) -> dict:
     store = MemoryStore.objects.get(workspace=workspace, name=STORE)
     principal = Principal(workspace=workspace, api_key=identity.issue_api_key(workspace=workspace, name="bench").key)
     # Name the fleet's agents: a filter on the workspace alone would also pick up the dream's own session.
-    agents = sorted(Agent.objects.filter(workspace=workspace).exclude(name=runner.DREAMER_AGENT)
+    agents = sorted(Agent.objects.filter(workspace=workspace).exclude(name=lifecycle.DREAMER_AGENT)
                     .values_list("id", flat=True))
     created = lifecycle.create_dream(
         principal=principal, inputs=[{"type": "memory_store", "memory_store_id": store.id}], model=engine,
