@@ -145,7 +145,9 @@ def _start_session(dream: Dream) -> Session:
 
 
 def _clone_store(dream: Dream, base: list[BaseMemory], actor: Actor):
-    """The create_new output: a copy of the input, written as the dream. Content is shared, not copied."""
+    """The create_new output: a copy of the input, written as the dream. Content is shared, not copied.
+    It is made from the snapshot the engine reads, so the proposal is exactly the
+    diff between the output store and the input as the dream found it."""
     source = dream.input_store
     with transaction.atomic():
         output = stores.create_store(
@@ -154,8 +156,7 @@ def _clone_store(dream: Dream, base: list[BaseMemory], actor: Actor):
             metadata={"reverie_dream_id": dream.id, "reverie_source_store_id": source.id},
             default_agent_access=source.default_agent_access,
         )
-        for memory in base:
-            memory_store.create_memory(store=output, path=memory.path, content=memory.content, actor=actor)
+        memory_store.fill_store(store=output, files=[(m.path, m.content) for m in base], actor=actor)
     return output
 
 

@@ -5,6 +5,8 @@ transaction that locks the memory row, checks preconditions against the
 current sha256, and appends an immutable version with its actor.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -141,6 +143,44 @@ def delete_memory(
         memory.deleted_version_id = version.id
         MemoryStore.objects.filter(pk=store.pk).update(memory_count=F("memory_count") - 1)
     return memory
+
+
+def fill_store(*, store: MemoryStore, files: list[tuple[str, str]], actor: Actor) -> int:
+    """Create (path, content) memories in an empty store, each with a `created` version.
+
+    For copies (a dream's output store starts as a copy of its input): content
+    is upserted once per distinct text and rows go in with bulk inserts, so a
+    2,000-memory copy costs a few statements instead of thousands of writes.
+    Paths are not re-validated: they come from memories that passed the rules.
+    """
+    limit = settings.REVERIE_MAX_MEMORIES_PER_STORE
+    if len(files) > limit:
+        raise InvalidRequest(f"Memory store {store.id!r} can hold at most {limit} memories.")
+    with transaction.atomic():
+        store = MemoryStore.objects.select_for_update().get(pk=store.pk)
+        if store.memory_count:
+            raise InvalidRequest(f"Memory store {store.id!r} is not empty.")
+        blobs = {}
+        for _, content in files:
+            data = content.encode("utf-8")
+            digest = hashlib.sha256(data).hexdigest()
+            blobs.setdefault(digest, Blob(sha256=digest, data=data, size_bytes=len(data)))
+        Blob.objects.bulk_create(list(blobs.values()), batch_size=200, update_conflicts=True,
+                                 unique_fields=["sha256"], update_fields=["size_bytes"])
+        now = timezone.now()
+        memories, versions = [], []
+        for path, content in files:
+            data = content.encode("utf-8")
+            memory = Memory(store=store, path=path, blob_id=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+                            created_at=now, updated_at=now)
+            version = _version_for(memory, Operation.CREATED, actor, None, now)
+            memory.head_version_id = version.id
+            memories.append(memory)
+            versions.append(version)
+        Memory.objects.bulk_create(memories, batch_size=500)
+        MemoryVersion.objects.bulk_create(versions, batch_size=500)
+        MemoryStore.objects.filter(pk=store.pk).update(memory_count=len(memories))
+    return len(memories)
 
 
 def _check_precondition(memory: Memory, expected_sha256: str | None, *, outcome: str) -> None:
