@@ -41,7 +41,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,13 +65,17 @@ FANOUT = 20
 LEAF_FILES = 25
 LEVELS = ["team", "service", "area", "component", "module", "unit"]
 TOPICS = ["runbook", "decisions", "incidents", "oncall", "design", "glossary", "todo", "notes"]
-WORDS = (
-    "agent memory store deploy rollback latency budget alert owner escalation cache index shard replica "
-    "migration schema review approve flaky retry timeout queue worker cron backfill dashboard metric "
-    "threshold incident postmortem customer contract region failover secret rotate token quota limit "
-    "release canary feature flag experiment cohort billing invoice export import parser prompt model "
-    "eval regression baseline snapshot fixture staging production cluster node pod volume backup restore"
-).split()
+# fmt: off
+WORDS = [
+    "agent", "memory", "store", "deploy", "rollback", "latency", "budget", "alert", "owner", "escalation",
+    "cache", "index", "shard", "replica", "migration", "schema", "review", "approve", "flaky", "retry",
+    "timeout", "queue", "worker", "cron", "backfill", "dashboard", "metric", "threshold", "incident",
+    "postmortem", "customer", "contract", "region", "failover", "secret", "rotate", "token", "quota", "limit",
+    "release", "canary", "feature", "flag", "experiment", "cohort", "billing", "invoice", "export", "import",
+    "parser", "prompt", "model", "eval", "regression", "baseline", "snapshot", "fixture", "staging",
+    "production", "cluster", "node", "pod", "volume", "backup", "restore",
+]
+# fmt: on
 
 
 def tree_paths(n: int) -> list[str]:
@@ -175,13 +179,26 @@ def seed_main(spec_path: str, out_path: str) -> None:
                 sha = hashlib.sha256(data).hexdigest()
                 blobs.append(Blob(sha256=sha, data=data, size_bytes=len(data)))
                 memory = Memory(
-                    id=ids.memory_id(), store=store, path=path, blob_id=sha, size_bytes=len(data),
-                    created_at=now, updated_at=now,
+                    id=ids.memory_id(),
+                    store=store,
+                    path=path,
+                    blob_id=sha,
+                    size_bytes=len(data),
+                    created_at=now,
+                    updated_at=now,
                 )
                 version = MemoryVersion(
-                    id=ids.version_id(), store_id=store.id, memory_id=memory.id, operation=Operation.CREATED,
-                    path=path, blob_id=sha, size_bytes=len(data), created_at=now,
-                    api_key_id=actor.api_key_id, session_id=actor.session_id, user_id=actor.user_id,
+                    id=ids.version_id(),
+                    store_id=store.id,
+                    memory_id=memory.id,
+                    operation=Operation.CREATED,
+                    path=path,
+                    blob_id=sha,
+                    size_bytes=len(data),
+                    created_at=now,
+                    api_key_id=actor.api_key_id,
+                    session_id=actor.session_id,
+                    user_id=actor.user_id,
                     changeset=None,
                 )
                 memory.head_version_id = version.id
@@ -231,7 +248,12 @@ def check_same_shape(Memory, MemoryVersion, store, created_id: str, bulk_id: str
     for memory_id in (created_id, bulk_id):
         memory = Memory.objects.get(id=memory_id)
         head = MemoryVersion.objects.get(id=memory.head_version_id)
-        if (head.memory_id, head.operation, head.blob_id, head.path) != (memory.id, "created", memory.blob_id, memory.path):
+        if (head.memory_id, head.operation, head.blob_id, head.path) != (
+            memory.id,
+            "created",
+            memory.blob_id,
+            memory.path,
+        ):
             raise SystemExit(f"seeded memory {memory_id} does not point at its 'created' version")
 
 
@@ -256,7 +278,9 @@ class Database:
             return
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-            raise SystemExit(f"DATABASE_URL: the benchmark supports SQLite (unset) and PostgreSQL, not {parts.scheme!r}.")
+            raise SystemExit(
+                f"DATABASE_URL: the benchmark supports SQLite (unset) and PostgreSQL, not {parts.scheme!r}."
+            )
         if (parts.hostname or "") not in LOOPBACK_HOSTS:
             raise SystemExit("DATABASE_URL: the benchmark only talks to a database on 127.0.0.1.")
         self.name = f"reverie_bench_{os.getpid()}_{secrets.token_hex(3)}"
@@ -308,11 +332,20 @@ class Server:
 
     def start(self) -> None:
         command = [
-            str(GUNICORN), "console.wsgi", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(WORKERS), "--threads", str(THREADS),
-            "--graceful-timeout", "10", "--log-level", "warning",
+            str(GUNICORN),
+            "console.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(WORKERS),
+            "--threads",
+            str(THREADS),
+            "--graceful-timeout",
+            "10",
+            "--log-level",
+            "warning",
         ]
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (open while the server runs; closed in stop)
         # Its own session, so Ctrl-C reaches only this script, which then stops the server.
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
@@ -413,7 +446,9 @@ class StoreUnderTest:
     def retrieve(self) -> None:
         memory_id = self.rng.choice(self.rows)[0]
         memory = self.memories.retrieve(memory_id, memory_store_id=self.id)
-        assert memory.id == memory_id and memory.content_sha256 == self.sha[memory_id], "retrieve returned another memory"
+        assert memory.id == memory_id and memory.content_sha256 == self.sha[memory_id], (
+            "retrieve returned another memory"
+        )
 
     def lister(self, kind: str):
         def list_depth1() -> None:
@@ -454,8 +489,16 @@ def git_baseline(workdir: Path, paths: list[str], seed: int, writes: int, rng: r
     env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0")
 
     def git(*args, timeout=600, input=None):
-        done = subprocess.run(["git", *args], cwd=repo, env=env, timeout=timeout, input=input,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run(
+            ["git", *args],
+            check=False,
+            cwd=repo,
+            env=env,
+            timeout=timeout,
+            input=input,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         if done.returncode:
             error = done.stderr.decode("utf-8", "replace").strip()
             raise SystemExit(f"git {' '.join(args)} failed ({done.returncode}): {error}")
@@ -480,7 +523,9 @@ def git_baseline(workdir: Path, paths: list[str], seed: int, writes: int, rng: r
         stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path[1:].encode("utf-8"), len(data), data))
     git("fast-import", "--quiet", input=b"".join(stream))
     git("reset", "-q")
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, env=env, capture_output=True, timeout=600)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], check=False, cwd=repo, env=env, capture_output=True, timeout=600
+    )
     if status.returncode or status.stdout.strip():
         raise SystemExit(f"the seeded git repository is not clean: {status.stdout[:500]!r} {status.stderr[:500]!r}")
     seed_seconds = time.perf_counter() - started
@@ -496,8 +541,15 @@ def git_baseline(workdir: Path, paths: list[str], seed: int, writes: int, rng: r
         git("commit", "-q", "-m", f"update {path}", timeout=120)
 
     latencies = [timed_call(write) for _ in range(writes)]
-    commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, env=env, check=True,
-                             capture_output=True, text=True, timeout=60).stdout.strip()
+    commits = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD"],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     assert int(commits) == writes + 1, f"git made {commits} commits, not {writes + 1}"
     result = {
         "files": len(paths),
@@ -542,9 +594,11 @@ def markdown(report: dict) -> str:
     s, l = fmt_size(small), fmt_size(large)
     env, ops = report["environment"], report["operations"]
     lines = [
-        f"Reverie {env['git_commit']} on {env['database']}; gunicorn {WORKERS} workers × {THREADS} threads, "
-        f"anthropic {env['anthropic']} SDK, {env['cpus']} CPUs (load {env['load_average']['start']:.1f} before the run); "
-        f"{report['parameters']['samples']} samples per cell, stores interleaved.",
+        (
+            f"Reverie {env['git_commit']} on {env['database']}; gunicorn {WORKERS} workers × {THREADS} threads, "
+            f"anthropic {env['anthropic']} SDK, {env['cpus']} CPUs (load {env['load_average']['start']:.1f} "
+            f"before the run); {report['parameters']['samples']} samples per cell, stores interleaved."
+        ),
         "",
         f"| operation through the SDK | {s} median | {s} p95 | {l} median | {l} p95 | {l}/{s} median |",
         "|---|---:|---:|---:|---:|---:|",
@@ -571,10 +625,14 @@ def print_report(report: dict) -> None:
     s, l = fmt_size(p["small"]), fmt_size(p["large"])
     env = report["environment"]
     print()
-    print(f"Reverie memory API benchmark — {env['database']}, gunicorn {WORKERS}×{THREADS}, "
-          f"anthropic {env['anthropic']}, Python {env['python']}, {env['cpus']} CPUs, code {env['git_commit']}")
-    print(f"samples {p['samples']} per cell (warm-up {p['warmup']}), stores interleaved; "
-          f"git writes {p['git_writes']}; seed {p['seed']}")
+    print(
+        f"Reverie memory API benchmark — {env['database']}, gunicorn {WORKERS}×{THREADS}, "
+        f"anthropic {env['anthropic']}, Python {env['python']}, {env['cpus']} CPUs, code {env['git_commit']}"
+    )
+    print(
+        f"samples {p['samples']} per cell (warm-up {p['warmup']}), stores interleaved; "
+        f"git writes {p['git_writes']}; seed {p['seed']}"
+    )
     load = env["load_average"]
     print(f"load average (1 min) {load['start']:.2f} before the run, {load['end']:.2f} at its end", end="")
     if load["start"] > 0.5:
@@ -582,25 +640,35 @@ def print_report(report: dict) -> None:
     else:
         print()
     seeding = report["seeding"]
-    print(f"seeded {seeding['small']['memories']:,} memories in {seeding['small']['seconds']:.1f} s, "
-          f"{seeding['large']['memories']:,} in {seeding['large']['seconds']:.1f} s")
+    print(
+        f"seeded {seeding['small']['memories']:,} memories in {seeding['small']['seconds']:.1f} s, "
+        f"{seeding['large']['memories']:,} in {seeding['large']['seconds']:.1f} s"
+    )
     print()
-    header = (f"{'operation through the SDK':40} {s + ' median':>12} {s + ' p95':>10} "
-              f"{l + ' median':>12} {l + ' p95':>10} {l + '/' + s:>9}   items/page")
+    header = (
+        f"{'operation through the SDK':40} {s + ' median':>12} {s + ' p95':>10} "
+        f"{l + ' median':>12} {l + ' p95':>10} {l + '/' + s:>9}   items/page"
+    )
     print(header)
     print("-" * len(header))
     for key, title in OPERATIONS:
         op = report["operations"][key]
         items = page_note(op).strip(" ()")
-        print(f"{title:40} {op['small']['median_ms']:9.2f} ms {op['small']['p95_ms']:7.2f} ms "
-              f"{op['large']['median_ms']:9.2f} ms {op['large']['p95_ms']:7.2f} ms {op['ratio_median']:8.2f}x   {items}")
+        print(
+            f"{title:40} {op['small']['median_ms']:9.2f} ms {op['small']['p95_ms']:7.2f} ms "
+            f"{op['large']['median_ms']:9.2f} ms {op['large']['p95_ms']:7.2f} ms {op['ratio_median']:8.2f}x   {items}"
+        )
     print()
     w = report["writes_per_second"]
     print(f"{'sequential writes/s, full history kept':52} {s:>8} {l:>8}")
-    print(f"{'Reverie: memories.update with precondition':52} {w['reverie']['small']:8.1f} {w['reverie']['large']:8.1f}")
+    print(
+        f"{'Reverie: memories.update with precondition':52} {w['reverie']['small']:8.1f} {w['reverie']['large']:8.1f}"
+    )
     print(f"{'git: write file, git add, git commit per change':52} {w['git']['small']:8.1f} {w['git']['large']:8.1f}")
-    print(f"{'Reverie / git':52} {w['reverie']['small'] / w['git']['small']:7.1f}x "
-          f"{w['reverie']['large'] / w['git']['large']:7.1f}x")
+    print(
+        f"{'Reverie / git':52} {w['reverie']['small'] / w['git']['small']:7.1f}x "
+        f"{w['reverie']['large'] / w['git']['large']:7.1f}x"
+    )
     print()
     print("Markdown:")
     print()
@@ -612,16 +680,21 @@ def print_report(report: dict) -> None:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", type=int, default=1000, help="memories in the small store (default 1000)")
     parser.add_argument("--large", type=int, default=100_000, help="memories in the large store (default 100000)")
     parser.add_argument("--samples", type=int, default=200, help="measured calls per operation and store (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured calls first (default 20)")
     parser.add_argument("--git-writes", type=int, default=None, help="git commits per size (default: --samples)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for content and sampling (default 0)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results (default bench/results/memory_api.json)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (and database) for inspection")
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results (default bench/results/memory_api.json)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (and database) for inspection"
+    )
     parser.add_argument("--seed-into", nargs=2, metavar=("SPEC", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.git_writes is None:
@@ -659,7 +732,7 @@ def run(args) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="reverie-bench-"))
     database = Database(os.environ.get("DATABASE_URL") or None)
     server = None
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     load_at_start = os.getloadavg()[0]
     try:
         home = tmp / "home"
@@ -678,21 +751,31 @@ def run(args) -> dict:
         database.create()
         if database.url:
             env["DATABASE_URL"] = database.url
-        print(f"· {database.describe()}{' database ' + database.name if database.name else ''}, REVERIE_HOME {home}",
-              flush=True)
+        print(
+            f"· {database.describe()}{' database ' + database.name if database.name else ''}, REVERIE_HOME {home}",
+            flush=True,
+        )
 
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
-                       check=True, timeout=600)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=600
+        )
 
         sizes = {"small": args.small, "large": args.large}
         spec, seeded = tmp / "seed-spec.json", tmp / "seeded.json"
         spec.write_text(json.dumps({"sizes": sizes, "seed": args.seed}))
         print(f"· seeding {args.small:,} + {args.large:,} memories", flush=True)
-        subprocess.run([sys.executable, __file__, "--seed-into", str(spec), str(seeded)], cwd=ROOT, env=env,
-                       check=True, timeout=3600)
+        subprocess.run(
+            [sys.executable, __file__, "--seed-into", str(spec), str(seeded)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=3600,
+        )
         seed_info = json.loads(seeded.read_text())
-        print("  " + ", ".join(f"{info['size']:,} in {info['seconds']:.1f} s" for info in seed_info["stores"].values()),
-              flush=True)
+        print(
+            "  " + ", ".join(f"{info['size']:,} in {info['seconds']:.1f} s" for info in seed_info["stores"].values()),
+            flush=True,
+        )
 
         server = Server(env, tmp / "server.log")
         server.start()
@@ -703,8 +786,12 @@ def run(args) -> dict:
         operations: dict = {}
         reverie_writes: dict = {}
         for key, title in OPERATIONS:
-            print(f"· {title}: " + " and ".join(f"{store.size:,}" for store in stores.values())
-                  + f" memories, {args.samples} samples each, interleaved", flush=True)
+            print(
+                f"· {title}: "
+                + " and ".join(f"{store.size:,}" for store in stores.values())
+                + f" memories, {args.samples} samples each, interleaved",
+                flush=True,
+            )
             calls = {label: store.call(key) for label, store in stores.items()}
             interleaved(calls, args.warmup)
             for store in stores.values():
@@ -724,9 +811,11 @@ def run(args) -> dict:
                     # Sequential writes: each waits for the previous one's answer.
                     reverie_writes[label] = round(len(latencies[label]) / sum(latencies[label]), 2)
                 operations[key][label] = stats
-                print(f"  {store.size:>9,}: median {stats['median_ms']:.2f} ms, p95 {stats['p95_ms']:.2f} ms"
-                      + (f", {stats['items_per_page']:.1f} items/page" if "items_per_page" in stats else ""),
-                      flush=True)
+                print(
+                    f"  {store.size:>9,}: median {stats['median_ms']:.2f} ms, p95 {stats['p95_ms']:.2f} ms"
+                    + (f", {stats['items_per_page']:.1f} items/page" if "items_per_page" in stats else ""),
+                    flush=True,
+                )
             small, large = operations[key]["small"], operations[key]["large"]
             operations[key]["ratio_median"] = round(large["median_ms"] / small["median_ms"], 3)
             operations[key]["ratio_p95"] = round(large["p95_ms"] / small["p95_ms"], 3)
@@ -737,15 +826,19 @@ def run(args) -> dict:
         git = {}
         for label, store in stores.items():
             print(f"· git baseline: {store.size:,} files, {args.git_writes} commits", flush=True)
-            git[label] = git_baseline(tmp / f"git-{label}", [row[1] for row in store.rows], args.seed,
-                                      args.git_writes, rng)
-            print(f"  {git[label]['writes_per_s']:.1f} writes/s (repository seeded in "
-                  f"{git[label]['seed_seconds']:.1f} s)", flush=True)
+            git[label] = git_baseline(
+                tmp / f"git-{label}", [row[1] for row in store.rows], args.seed, args.git_writes, rng
+            )
+            print(
+                f"  {git[label]['writes_per_s']:.1f} writes/s (repository seeded in "
+                f"{git[label]['seed_seconds']:.1f} s)",
+                flush=True,
+            )
 
         report = {
             "benchmark": "memory_api",
             "started_at": started_at.isoformat(),
-            "finished_at": datetime.now(timezone.utc).isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
             "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
             "environment": {
                 "database": database.describe(),
@@ -754,7 +847,7 @@ def run(args) -> dict:
                 "python": platform.python_version(),
                 "django": django.__version__,
                 "anthropic": anthropic.__version__,
-                "git": subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip(),
+                "git": subprocess.run(["git", "--version"], check=False, capture_output=True, text=True).stdout.strip(),
                 "cpus": os.cpu_count(),
                 # 1-minute load average before the run and at its end (the benchmark's own
                 # client and server make up to about 2 of it).
@@ -763,8 +856,12 @@ def run(args) -> dict:
                 "server": f"gunicorn console.wsgi --workers {WORKERS} --threads {THREADS}",
             },
             "parameters": {
-                "small": args.small, "large": args.large, "samples": args.samples, "warmup": args.warmup,
-                "git_writes": args.git_writes, "seed": args.seed,
+                "small": args.small,
+                "large": args.large,
+                "samples": args.samples,
+                "warmup": args.warmup,
+                "git_writes": args.git_writes,
+                "seed": args.seed,
             },
             "seeding": {
                 label: {"memories": info["size"], "folders": len(stores[label].folders), "seconds": info["seconds"]}
@@ -799,10 +896,17 @@ def run(args) -> dict:
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         # "-dirty": tracked files had uncommitted changes (listed in the JSON as modified_files).
         return head + ("-dirty" if dirty else "") if head else "unknown"
     except (OSError, subprocess.SubprocessError):
@@ -811,8 +915,14 @@ def git_commit() -> str:
 
 def modified_files() -> list[str]:
     try:
-        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     return [line[3:] for line in out.splitlines() if line.strip()]
@@ -836,8 +946,10 @@ def main(argv=None) -> int:
         return 130
     except SystemExit as stop:
         if isinstance(stop.code, int) and stop.code > 128:
-            print(f"\nstopped by signal {stop.code - 128}; the server was stopped and temporary files removed",
-                  file=sys.stderr)
+            print(
+                f"\nstopped by signal {stop.code - 128}; the server was stopped and temporary files removed",
+                file=sys.stderr,
+            )
         raise
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -41,8 +41,11 @@ def list_memories(
 
     items: list = []
     exhausted = False
+    jumped = False
     while len(items) < limit:
-        wanted = limit - len(items)
+        # Right after a roll-up the next path is often another folder: probe one row
+        # instead of loading a page of rows that the next roll-up would discard.
+        wanted = 1 if jumped else limit - len(items)
         bound = {"path__gte": after} if inclusive else {"path__gt": after}
         rows = list(memories.filter(**bound)[:wanted])
         jumped = False
