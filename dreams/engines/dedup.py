@@ -22,7 +22,7 @@ class DedupAnalyzer:
     def __init__(self, facts: list[Fact]):
         self.facts = facts
         self.token_sets = [similarity.tokens(f.text) for f in facts]
-        self.groups = similarity.clusters(self.token_sets)
+        self.groups = similarity.clusters(self.token_sets, heads=[similarity.head(f.text) for f in facts])
         # Only facts in a duplicate group are searched for in sessions.
         self.index = similarity.LshIndex()
         self.group_of: dict[int, int] = {}

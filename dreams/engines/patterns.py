@@ -43,6 +43,7 @@ class Pattern:
     verbatim: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # key -> spellings
     error_lines: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
+    commands: set[str] = field(default_factory=set)  # exact command keys (a shape pattern has several)
 
 
 class PatternAnalyzer:
@@ -52,6 +53,9 @@ class PatternAnalyzer:
         self.facts = facts
         self.min_sessions = min_sessions
         self.patterns: dict[tuple, Pattern] = {}
+        # The same recovery of the same subcommand on different objects (`build web`, `build cli`):
+        # keyed by the command's shape, written only when no exact command recurs on its own.
+        self.shapes: dict[tuple, Pattern] = {}
         self.preemptive: dict[tuple, dict[str, list[str]]] = {}  # (command, action) -> session -> event ids
         self.session = None
         self.steps: list[Step] = []
@@ -96,6 +100,17 @@ class PatternAnalyzer:
         pattern = self.patterns.get(pid)
         if pattern is None:
             pattern = self.patterns[pid] = Pattern(command=pid[0], signature=signature, action=action_keys)
+        self._add(pattern, failed, action, fixed)
+        shape = command_shape(failed.argv)
+        if shape is not None:
+            sid = (shape, signature, action_keys)
+            generic = self.shapes.get(sid)
+            if generic is None:
+                generic = self.shapes[sid] = Pattern(command=shape, signature=signature, action=action_keys)
+            self._add(generic, failed, action, fixed)
+
+    def _add(self, pattern: Pattern, failed: Step, action: list[Step], fixed: Step) -> None:
+        pattern.commands.add(command_key(failed.command))
         ids = [failed.use_event_id, failed.result_event_id]
         for s in (*action, fixed):
             ids += [s.use_event_id, s.result_event_id]
@@ -124,15 +139,31 @@ class PatternAnalyzer:
     def findings(self) -> Iterator[Finding]:
         existing = {f.memory.path: f.memory for f in self.facts}
         ranked = sorted(self.patterns.values(), key=lambda p: (-len(p.sessions), p.command, p.signature, p.action))
+        covered: set[tuple] = set()
         for pattern in ranked:
             if len(pattern.sessions) < self.min_sessions:
                 continue
             finding = self._finding(pattern, existing)
             if finding is not None:
+                covered.add((pattern.signature, pattern.action))
+                yield finding
+        shapes = sorted(self.shapes.values(), key=lambda p: (-len(p.sessions), p.command, p.signature, p.action))
+        for pattern in shapes:
+            if (len(pattern.sessions) < self.min_sessions or len(pattern.commands) < 2
+                    or (pattern.signature, pattern.action) in covered):
+                continue
+            finding = self._finding(pattern, existing)
+            if finding is not None:
+                covered.add((pattern.signature, pattern.action))
                 yield finding
 
     def _finding(self, pattern: Pattern, existing) -> Finding | None:
-        command = _spelling(pattern, pattern.command)
+        if len(pattern.commands) > 1:  # a shape: the words every spelling shares
+            command = _common_prefix([_spelling(pattern, key) for key in sorted(pattern.commands)])
+        else:
+            command = _spelling(pattern, pattern.command)
+        if not command:
+            return None
         action = [_spelling(pattern, key) for key in pattern.action]
         if not all(transcripts.quotable(c) for c in (command, *action)):
             return None  # never write a command that reads like an instruction
@@ -179,6 +210,24 @@ class PatternAnalyzer:
                     transcripts.contains_span(fact.text, a) for a in action):
                 return True
         return False
+
+
+def command_shape(argv: tuple[str, ...]) -> str | None:
+    """The command with its last argument (the object it acted on) as `*`, when that argument is
+    a plain value: `relctl build web` and `relctl build cli` share the shape `relctl build *`."""
+    if len(argv) < 3 or argv[-1].startswith("-"):
+        return None
+    return command_key(" ".join([*argv[:-1], "*"]))
+
+
+def _common_prefix(commands: list[str]) -> str:
+    split = [c.split() for c in commands]
+    common = []
+    for group in zip(*split):
+        if len(set(group)) > 1:
+            break
+        common.append(group[0])
+    return " ".join(common) if len(common) >= 2 else ""
 
 
 def _spelling(pattern: Pattern, key: str) -> str:

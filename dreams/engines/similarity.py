@@ -66,6 +66,42 @@ def same_fact(a: frozenset, b: frozenset, *, threshold: float = 0.5) -> bool:
     return jaccard(a, b) >= threshold
 
 
+# Two wordings of one fact that state the same specific value ("04:30 UTC", "600 requests") share
+# fewer words than two templated facts do; the shared value lets a looser threshold hold.
+LOOSE_THRESHOLD = 0.3
+LOOSE_MIN_SHARED_WORDS = 3  # besides the numbers
+MAX_LOOSE_SCAN = 200  # facts with one set of numbers compared exhaustively (bounded cost)
+
+
+def distinctive_numbers(token_set: frozenset[str]) -> bool:
+    """The facts' numbers pin a specific value: at least two digits in all (`90`, `04:30`, `1.5`),
+    not a lone small count that many unrelated facts share."""
+    found = numbers(token_set)
+    return bool(found) and sum(ch.isdigit() for t in found for ch in t) >= 2
+
+
+def head(text: str) -> str:
+    """A fact's subject word: its first content word that is not a number ("" when none)."""
+    for word in _TOKEN.findall(text.lower().replace("n't", " not")):
+        word = SYNONYMS.get(word, word)
+        if word not in STOPWORDS and not any(ch.isdigit() for ch in word):
+            return _stem(word)
+    return ""
+
+
+def loosely_same(a: frozenset, b: frozenset, head_a: str = "", head_b: str = "") -> bool:
+    """Differently worded statements of one value: the same distinctive numbers, three shared
+    words besides them, a Jaccard of at least LOOSE_THRESHOLD, and about the same subject (one
+    fact's subject word appears in the other: "the backup job runs at 03:15" is not "the renewal
+    job runs at 03:15")."""
+    na = numbers(a)
+    if na != numbers(b) or not distinctive_numbers(a):
+        return False
+    if not ((head_a and head_a in b) or (head_b and head_b in a)):
+        return False
+    return len((a & b) - na) >= LOOSE_MIN_SHARED_WORDS and jaccard(a, b) >= LOOSE_THRESHOLD
+
+
 def signature(token_set: frozenset[str]) -> tuple[int, ...]:
     bases = [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big") for t in token_set]
     if not bases:
@@ -108,12 +144,15 @@ class UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def clusters(token_sets: list[frozenset[str]], *, threshold: float = 0.5) -> list[list[int]]:
-    """Groups (of two or more) of indexes whose token sets are near-duplicates."""
+def clusters(token_sets: list[frozenset[str]], *, threshold: float = 0.5,
+             heads: list[str] | None = None) -> list[list[int]]:
+    """Groups (of two or more) of indexes whose token sets are near-duplicates. With `heads`
+    (each fact's subject word, see `head`), rewordings of one specific value join too."""
     # One index per set of numbers: facts whose numbers differ are never the same
     # fact, and templated stores ("service N runs M replicas") would otherwise put
     # thousands of such facts in one bucket and make the search quadratic.
     indexes: dict[frozenset[str], LshIndex] = defaultdict(LshIndex)
+    by_numbers: dict[frozenset[str], list[int]] = defaultdict(list)  # distinctive numbers -> facts
     groups = UnionFind()
     for i, token_set in enumerate(token_sets):
         if not token_set:
@@ -126,6 +165,14 @@ def clusters(token_sets: list[frozenset[str]], *, threshold: float = 0.5) -> lis
                 groups.union(i, j)
                 root = groups.find(i)
         index.add(i, sig)
+        if heads is not None and distinctive_numbers(token_set):
+            same_value = by_numbers[numbers(token_set)]
+            if len(same_value) < MAX_LOOSE_SCAN:
+                for j in same_value:
+                    if groups.find(j) != root and loosely_same(token_set, token_sets[j], heads[i], heads[j]):
+                        groups.union(i, j)
+                        root = groups.find(i)
+                same_value.append(i)
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(len(token_sets)):
         if i in groups.parent:

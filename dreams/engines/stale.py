@@ -69,11 +69,13 @@ class StaleAnalyzer:
             if failed.ok or failed.error_kind not in transcripts.STALE_KINDS:
                 continue
             for later in steps[i + 1 : i + 1 + LOOKAHEAD]:
-                if later.program != failed.program:
-                    continue
-                if later.ok and later.command != failed.command:
-                    self._record(failed, later)
-                break  # the next call of the same program decides: a success, or another failure
+                if later.program != failed.program or transcripts.is_lookup(later):
+                    continue  # other programs, and `--help` lookups, are the agent finding the fix
+                if not later.ok:
+                    break  # another failure: it gets its own turn
+                if later.command != failed.command and self._record(failed, later):
+                    break
+                # a success that is not a close variant (listing tables, checking status) is exploration
         self.steps = []
 
     def _remember_success(self, step: Step) -> None:
@@ -83,10 +85,10 @@ class StaleAnalyzer:
                 self.success_count += 1
             known[step.command] = max(known.get(step.command, ""), step.at)
 
-    def _record(self, failed: Step, fixed: Step) -> None:
-        spans = diff_spans(failed.argv, fixed.argv)
+    def _record(self, failed: Step, fixed: Step) -> bool:
+        spans = diff_spans(transcripts.words(failed.argv), transcripts.words(fixed.argv))
         if spans is None:
-            return
+            return False
         old, new = spans
         key = (failed.program, old, new)
         rep = self.replacements.get(key)
@@ -101,6 +103,7 @@ class StaleAnalyzer:
         rep.kinds[failed.error_kind] += 1
         rep.last_failure = max(rep.last_failure, failed.at)
         rep.agents.add(self.session.agent_name)
+        return True
 
     def findings(self) -> Iterator[Finding]:
         # For each old token, the replacement seen in most sessions (ties: alphabetical, for determinism).

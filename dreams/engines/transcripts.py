@@ -18,6 +18,7 @@ from dreams.engines.base import Event, SessionRecord
 FAILED_OUTCOMES = frozenset({"failed", "max_iterations_reached", "interrupted", "needs_revision"})
 SHELL_INPUT_KEYS = ("command", "cmd", "script")
 MAX_QUOTE = 160
+MAX_OUTPUT = 4_000
 
 
 def usable(session: SessionRecord) -> bool:
@@ -44,6 +45,7 @@ class Step:
     error_line: str | None  # first line of the error output, None when ok
     status: int | None  # an HTTP status code seen in the result
     at: str  # the result's processed_at (ISO 8601), or ""
+    output: str = ""  # the result's text, truncated to MAX_OUTPUT (matched, never quoted)
 
     @property
     def day(self) -> str | None:
@@ -78,11 +80,12 @@ def make_step(use: Event, result: Event) -> Step:
     output = "\n".join(_block_texts(result.payload))
     status = http_status(output)
     failed = bool(result.payload.get("is_error")) or error_in(output) or (status is not None and status >= 400)
-    error_line = first_line(output) if failed else None
+    error_line = error_line_of(output) if failed else None
     at = result.payload.get("processed_at")
     return Step(tool=tool, command=command, program=program, argv=argv, use_event_id=use.id,
                 result_event_id=result.id, ok=not failed, error_kind=classify_error(output, status) if failed else None,
-                error_line=error_line, status=status, at=at if isinstance(at, str) else "")
+                error_line=error_line, status=status, at=at if isinstance(at, str) else "",
+                output=output[:MAX_OUTPUT])
 
 
 def describe_call(tool: str, tool_input) -> tuple[str, str, tuple[str, ...]]:
@@ -114,6 +117,20 @@ def shell_program(argv: tuple[str, ...]) -> str | None:
     return None
 
 
+def words(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """The call's words: its arguments, with quoted arguments (a SQL query, a script) split on
+    whitespace, so an identifier inside a query is one word like any other argument."""
+    return tuple(w for arg in argv for w in arg.split())
+
+
+_HELP_WORDS = frozenset({"--help", "help", "--usage"})
+
+
+def is_lookup(step: Step) -> bool:
+    """A call that asks about the tool (`--help`, `help`) rather than doing the work."""
+    return any(a in _HELP_WORDS for a in step.argv[1:])
+
+
 def command_key(command: str) -> str:
     """Commands that differ only in numbers (hosts, ids, durations) are the same command."""
     return re.sub(r"\d+", "N", command)
@@ -124,7 +141,7 @@ def command_key(command: str) -> str:
 _ERROR_LINE = re.compile(
     r"^\s*(?:error|fatal|err!?|exception|traceback)\b|\bunknown (?:flag|option|command|value|argument|shorthand)|"
     r"\bunrecognized (?:option|argument|arguments)|\bcommand not found|\bno such (?:file|table|column|command)|"
-    r"\bdoes not exist\b|\bexit (?:code|status):? ?[1-9]|\bpermission denied\b|\bsyntax error\b|"
+    r"\bdoes(?: not|n[’']t) exist\b|\bexit (?:code|status):? ?[1-9]|\bpermission denied\b|\bsyntax error\b|"
     r"\bflag provided but not defined\b",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -137,12 +154,14 @@ ERROR_KINDS = (
                      r"invalid (?:option|flag|value)|flag provided but not defined"),
     ("unknown command", r"unknown command|command not found|no such command|is not a \S+ command"),
     ("removed", r"\b(?:deprecated|removed|no longer supported|has been renamed)\b"),
-    ("not found", r"not found|no such (?:file|table|column)|does not exist|\bENOENT\b"),
+    ("not found", r"not found|no such (?:file|table|column)|does(?: not|n[’']t) exist|\bENOENT\b|"
+                  r"unknown (?:table|column|relation|database|schema)"),
     ("permission denied", r"permission denied|forbidden|unauthori[sz]ed|access denied"),
     ("overloaded", r"overloaded|too many requests|rate limit|unavailable|deadlock|lock wait"),
     ("timeout", r"timed out|timeout|deadline exceeded"),
     ("syntax error", r"syntax error|parse error|invalid syntax"),
 )
+_KIND_ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern in ERROR_KINDS), re.IGNORECASE)
 _STATUS_KINDS = {404: "not found", 410: "removed", 401: "permission denied", 403: "permission denied",
                  408: "timeout", 504: "timeout", 429: "overloaded", 503: "overloaded", 400: "bad request",
                  422: "bad request", 405: "unknown command"}
@@ -166,6 +185,17 @@ def classify_error(output: str, status: int | None) -> str:
     if status is not None and status in _STATUS_KINDS:
         return _STATUS_KINDS[status]
     return f"HTTP {status}" if status is not None and status >= 400 else "error"
+
+
+def error_line_of(output: str) -> str:
+    """The line that says what went wrong: the first line a known error class names, else the first
+    error-looking line, else the first line (tools often print progress before the error)."""
+    lines = [line for line in output.split("\n") if line.strip()]
+    for kind_pattern in (_KIND_ANY, _ERROR_LINE):
+        for line in lines:
+            if kind_pattern.search(line):
+                return " ".join(line.split())[:300]
+    return first_line(output)
 
 
 def first_line(output: str) -> str:

@@ -19,6 +19,9 @@ NOTE = re.compile(r" ?\(verified (?:on (\d{4}-\d{2}-\d{2}) )?by session (sesn_\w
 STATED_STATUS = re.compile(r"\b(?:HTTP|status(?: code)?|returns?|responds? with|answers?)\s+([1-5]\d\d)\b",
                            re.IGNORECASE)
 MAX_EVIDENCE_SESSIONS = 20
+MAX_LOOKUP_WORDS = 12  # a call's first words looked up as hosts (`psql -h HOST -p PORT ...`)
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]{2,}|<[^<>\s]+>|\{[^{}\s]+\}|\.\.\.|…")
+_HOST_PORT = re.compile(r"([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]):(\d{2,5})")
 
 
 class VerifyAnalyzer:
@@ -30,6 +33,7 @@ class VerifyAnalyzer:
         # with the few facts that could match it (thousands of memories, many thousands of calls).
         self.by_path: dict[str, list[int]] = defaultdict(list)
         self.by_word: dict[str, list[int]] = defaultdict(list)
+        self.by_host: dict[str, list[int]] = defaultdict(list)  # `host:port` spans, by host
         for fact in facts:
             anchors = transcripts.fact_anchors(NOTE.sub("", fact.text))
             if not (anchors.commands or anchors.paths):
@@ -40,7 +44,11 @@ class VerifyAnalyzer:
             for path in anchors.paths:
                 self.by_path[path].append(t)
             for command in anchors.commands:
-                self.by_word[command.split(" ", 1)[0]].append(t)
+                first = command.split(" ", 1)[0]
+                self.by_word[first].append(t)
+                host = _host_port(first)
+                if host is not None:
+                    self.by_host[host[0]].append(t)
         self.verified: dict[int, dict[str, tuple[str, list[str], str]]] = defaultdict(dict)
         self.session = None
 
@@ -54,9 +62,12 @@ class VerifyAnalyzer:
         candidates = {t for path in call.paths for t in self.by_path.get(path, ())}
         for word in set(step.argv[:3]) | {step.tool, step.program}:
             candidates.update(self.by_word.get(word, ()))
+        if self.by_host:
+            for word in step.argv[:MAX_LOOKUP_WORDS]:
+                candidates.update(self.by_host.get(word, ()))
         for t in sorted(candidates):
             fact, anchors, status = self.targets[t]
-            if _matches(step, call, anchors, status):
+            if _matches(step, call, anchors, status, fact.text):
                 previous = self.verified[t].get(self.session.id)
                 if previous is None or step.at >= previous[0]:
                     self.verified[t][self.session.id] = (step.at, [step.use_event_id, step.result_event_id],
@@ -95,13 +106,50 @@ class VerifyAnalyzer:
                           lines={fact.line_no: updated})
 
 
-def _matches(step: Step, call: Anchors, anchors: Anchors, status: int | None) -> bool:
+def _matches(step: Step, call: Anchors, anchors: Anchors, status: int | None, text: str = "") -> bool:
     if status is not None and step.status is not None and step.status != status:
         return False
-    return (all(transcripts.contains_span(step.command, c) for c in anchors.commands)
-            and all(p in call.paths or transcripts.contains_span(step.command, p) for p in anchors.paths)
+    if not anchors.commands and not (anchors.ports or anchors.hosts or anchors.flags or status is not None):
+        # A fact that only names a path says something *about* the path; any call touching it
+        # (`du`, `ls`) does not check that. The call's program must be named in the fact too.
+        if not (transcripts.contains_span(text, step.program) or transcripts.contains_span(text, step.tool)):
+            return False
+    in_command = [c for c in anchors.commands if span_in_call(c, step, call)]
+    # A one-word value (a key id, a version) may be confirmed by the successful result instead,
+    # as long as something else in the fact was exercised by the call itself.
+    rest = [c for c in anchors.commands if c not in in_command]
+    if rest and (not (in_command or anchors.paths) or
+                 not all(" " not in c and transcripts.contains_span(step.output, c) for c in rest)):
+        return False
+    return (all(p in call.paths or transcripts.contains_span(step.command, p) for p in anchors.paths)
             and anchors.ports <= call.ports and anchors.flags <= call.flags
             and anchors.hosts <= call.hosts)
+
+
+def _host_port(word: str) -> tuple[str, str] | None:
+    match = _HOST_PORT.fullmatch(word)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def span_in_call(span: str, step: Step, call: Anchors) -> bool:
+    """A remembered command is in the call verbatim, or word by word: placeholders (`ARTIFACT`,
+    `<file>`, `{id}`) stand for any value, a path may be the path of a URL in the call, and
+    `host:port` may be given as separate arguments (`-h host -p port`)."""
+    if transcripts.contains_span(step.command, span):
+        return True
+    words = span.split()
+    concrete = 0
+    for word in words:
+        if _PLACEHOLDER.fullmatch(word):
+            continue
+        concrete += 1
+        if transcripts.contains_span(step.command, word) or (word.startswith("/") and word.rstrip("/") in call.paths):
+            continue
+        host_port = _host_port(word)
+        if host_port and all(transcripts.contains_span(step.command, part) for part in host_port):
+            continue
+        return False
+    return concrete > 0
 
 
 def _describe(anchors: Anchors) -> str:

@@ -2,7 +2,7 @@
 
 from dreams.engines.base import BaseMemory
 from dreams.engines.patterns import PatternAnalyzer
-from tests.dreams.test_engine_builders import Fleet, analyze, http, sql, wait
+from tests.dreams.test_engine_builders import Fleet, analyze, bash, http, sql, wait
 
 LIMITED = "HTTP/1.1 429 Too Many Requests"
 
@@ -66,3 +66,30 @@ def test_it_appends_to_an_existing_patterns_memory_and_skips_what_is_known():
     known = rate_limited_fleet()
     known.memory("/known.md", "- On a 429 from `http POST` invoices, run `wait 30` and retry.\n")
     assert analyze(PatternAnalyzer, known) == []
+
+
+def test_the_same_recovery_of_one_subcommand_on_different_objects_is_one_pattern():
+    fleet = Fleet("ml")
+    for n, model in enumerate(("resnet", "bert", "yolo")):
+        fleet.session(f"trainer-{n}", [
+            bash(f"mlctl train {model}", "Loading config\nerror: gpu lease held by another job\n(exit status 3)",
+                 error=True),
+            bash("sleep 45"),
+            bash(f"mlctl train {model}", "trained\n(exit status 0)")])
+
+    [finding] = analyze(PatternAnalyzer, fleet)
+
+    assert finding.path == "/patterns/mlctl-train-gpu-lease-held.md"
+    assert finding.append[0].startswith("- When `mlctl train` fails (error: “gpu lease held by another job”): "
+                                        "run `sleep 45`, then retry it. Recovered this way in 3 sessions")
+
+
+def test_a_shape_pattern_is_not_written_when_the_exact_command_already_recurs():
+    fleet = Fleet("ml2")
+    for n in range(3):
+        fleet.session(f"trainer-{n}", [bash("mlctl train resnet", "error: gpu lease held", error=True),
+                                       bash("sleep 45"), bash("mlctl train resnet", "trained")])
+
+    [finding] = analyze(PatternAnalyzer, fleet)
+
+    assert "`mlctl train resnet`" in finding.append[0]

@@ -50,3 +50,27 @@ def test_it_finds_no_clusters_in_distinct_facts():
     facts = ["Deploys freeze on Fridays after 15:00.", "The VPN gateway lives in eu-central-1.",
              "Backups are kept for 35 days.", "Use psql -h db.internal for the reporting replica."]
     assert similarity.clusters([similarity.tokens(f) for f in facts]) == []
+
+
+def test_rewordings_of_one_specific_value_cluster_even_when_few_words_are_shared():
+    facts = [
+        "The certificate renewal job runs at 03:15 CET; do not rotate keys before it.",
+        "Note: certificate renewal happens at 03:15 CET, so key rotation waits for it.",
+        "Certificate renewal job: 03:15 CET. Rotate keys only after it.",
+        "Key rotation is blocked until the certificate renewal at 03:15 CET finishes.",
+        "The backup job runs at 03:15 CET on weekdays.",  # same value, different fact
+        "Certificates renew every 90 days.",
+    ]
+    token_sets = [similarity.tokens(f) for f in facts]
+    groups = similarity.clusters(token_sets, heads=[similarity.head(f) for f in facts])
+    assert groups == [[0, 1, 2, 3]]
+    assert similarity.head(facts[1]) == "certificate" and similarity.head(facts[4]) == "backup"
+    assert not similarity.loosely_same(token_sets[0], token_sets[4], "certificate", "backup")
+    assert [0, 1, 2, 3] not in similarity.clusters(token_sets)  # without subjects: the strict threshold only
+
+
+def test_a_lone_small_count_is_not_a_distinctive_value():
+    a = similarity.tokens("Each shard keeps 3 replicas in the primary zone for writes.")
+    b = similarity.tokens("The primary zone keeps 3 spare nodes for writes.")
+    assert not similarity.distinctive_numbers(a)
+    assert not similarity.loosely_same(a, b)

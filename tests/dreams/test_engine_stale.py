@@ -84,3 +84,32 @@ def test_it_leaves_lines_that_do_not_name_the_token():
     fleet.memory("/ops/other.md", "- Always wait for the rollout to finish.\n")
 
     assert {f.memory.path for f in analyze(StaleAnalyzer, fleet)} == {"/ops/web.md"}
+
+
+def test_an_identifier_inside_a_quoted_query_is_replaced_past_exploration_calls():
+    fleet = Fleet("inv").memory("/inventory.md", "- Stock is in `inventory.stock_levels`, one row per sku.\n")
+    for n in range(2):
+        fleet.session("stock-bot", [
+            bash(f"mysql -D shop -e \"select sku from inventory.stock_levels where qty < {n + 2}\"",
+                 "ERROR 1146 (42S02): Table 'inventory.stock_levels' doesn't exist", error=True),
+            bash("mysql -D shop -e \"show tables in inventory\"", "stock_snapshot\nwarehouses"),
+            bash(f"mysql -D shop -e \"select sku from inventory.stock_snapshot where qty < {n + 2}\"", "sku-9\n")])
+
+    [finding] = analyze(StaleAnalyzer, fleet)
+
+    assert finding.lines == {0: "- Stock is in `inventory.stock_snapshot`, one row per sku."}
+    assert finding.rationale.startswith("`inventory.stock_levels` fails in 2 sessions")
+
+
+def test_a_renamed_option_is_found_past_a_help_lookup():
+    fleet = Fleet("mq").memory("/mq.md", "- Send with `mqctl send --queue-name orders MESSAGE`.\n")
+    for n in range(2):
+        fleet.session("mq-bot", [
+            bash(f"mqctl send --queue-name orders msg-{n}.json",
+                 "mqctl: unknown option '--queue-name'\n(exit status 2)", error=True),
+            bash("mqctl send --help", "Usage: mqctl send [--topic NAME] MESSAGE"),
+            bash(f"mqctl send --topic orders msg-{n}.json", "sent\n(exit status 0)")])
+
+    [finding] = analyze(StaleAnalyzer, fleet)
+
+    assert finding.lines == {0: "- Send with `mqctl send --topic orders MESSAGE`."}

@@ -73,3 +73,31 @@ def test_spans_match_whole_words_only():
     assert transcripts.contains_span("run `deployctl push --region all` now", "--region all")
     assert not transcripts.contains_span("use --region allx", "--region all")
     assert not transcripts.contains_span("use --xregion", "region")
+
+
+def test_the_error_line_is_the_line_that_names_the_error_not_the_progress_before_it():
+    [step] = steps_of(bash("mlctl train resnet", "Loading config v3.1\nstep 1 of 4 START\n"
+                                                 "  lease expired: too many requests to the scheduler\n", error=True))
+
+    assert step.error_line == "lease expired: too many requests to the scheduler"
+    assert step.error_kind == "overloaded"
+
+
+def test_quoted_arguments_are_split_into_words_and_help_calls_are_lookups():
+    [query, helped] = steps_of(bash("mysql -D shop -e \"select sku from inventory.stock_levels where qty < 3\""),
+                               bash("mqctl send --help", "Usage: mqctl send [--topic NAME] MESSAGE"))
+
+    assert "inventory.stock_levels" in transcripts.words(query.argv)
+    assert "inventory.stock_levels" not in query.argv
+    assert transcripts.is_lookup(helped) and not transcripts.is_lookup(query)
+
+
+def test_exit_statuses_and_missing_objects_in_other_wordings_are_errors():
+    usage, fine, missing = steps_of(
+        bash("mqctl send --queue-name orders", "mqctl: unknown option '--queue-name'\n(exit status 2)"),
+        bash("mqctl send --topic orders", "sent\n(exit status 0)"),
+        bash("mysql -e \"select 1 from shop.carts\"", "ERROR 1146 (42S02): Table 'shop.carts' doesn't exist"))
+
+    assert not usage.ok and usage.error_kind == "unknown flag"
+    assert fine.ok
+    assert not missing.ok and missing.error_kind == "not found"

@@ -58,3 +58,44 @@ def test_it_replaces_an_older_note_and_keeps_a_current_one():
     current = Fleet("again").memory("/h.md", finding.lines[0] + "\n")
     current.session("a", [bash("curl -s http://svc:8080/healthz", '{"status":"ok"}')])
     assert analyze(VerifyAnalyzer, current) == []
+
+
+def test_a_method_and_path_in_a_code_span_match_a_call_to_the_full_url():
+    fleet = Fleet("pay").memory("/pay.md", "- Refunds are created with `PUT /v3/refunds` and settle in a day.\n")
+    session = fleet.session("pay-bot", [bash("xh PUT https://pay.acme.test/v3/refunds amount=5", "HTTP/1.1 200 OK")])
+
+    [finding] = analyze(VerifyAnalyzer, fleet)
+
+    assert finding.lines[0].endswith(f"(verified on 2026-11-02 by session {session})")
+
+
+def test_host_and_port_may_be_separate_arguments_and_placeholders_match_any_value():
+    fleet = Fleet("cache").memory("/cache.md", "- The cache is `kv-replica.lan:6380`.\n"
+                                  "- Warm it with `kvctl warm KEYSPACE`.\n")
+    fleet.session("c", [bash("redis-cli -h kv-replica.lan -p 6380 ping", "PONG"),
+                        bash("kvctl warm sessions", "warmed 10 keys")])
+
+    found = analyze(VerifyAnalyzer, fleet)
+
+    assert sorted(n for f in found for n in f.lines) == [0, 1]
+
+
+def test_a_one_word_value_may_be_confirmed_by_the_result_of_a_call_that_exercised_the_fact():
+    fleet = Fleet("cert").memory("/certs.md", "- Certs chain to `root-ca-7`; check with `certctl check FILE`.\n")
+    fleet.session("c", [bash("certctl check site.pem", "chain OK (root root-ca-9)")])
+    assert analyze(VerifyAnalyzer, fleet) == []
+
+    fleet.session("c", [bash("certctl check site.pem", "chain OK (root root-ca-7)")])
+    [finding] = analyze(VerifyAnalyzer, fleet)
+    assert "(verified on" in finding.lines[0]
+
+
+def test_a_fact_about_a_path_is_not_verified_by_any_call_that_touches_the_path():
+    fleet = Fleet("tmp").memory("/tmp.md", "- Scratch data under /srv/scratch is wiped nightly.\n"
+                                "- Rotate logs with logrotate on /etc/logrotate.d/app.\n")
+    fleet.session("c", [bash("du -sh /srv/scratch", "4.0G /srv/scratch"),
+                        bash("logrotate -f /etc/logrotate.d/app", "")])
+
+    [finding] = analyze(VerifyAnalyzer, fleet)
+
+    assert list(finding.lines) == [1]
