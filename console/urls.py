@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from console import views
+from console.urls_console import auth_urlpatterns
 
 urlpatterns = [
     path("healthz", views.healthz),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", include("memory.urls")),
     path("", include("dreams.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include(auth_urlpatterns)),
+    path("", include("console.urls_console")),
 ]
 
 handler400 = "console.views.bad_request"

@@ -1,0 +1,27 @@
+"""Choosing a workspace: the switcher links to each workspace page, which remembers it in the session. Sign in and out are Django's own auth views (console/urls_console.py)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from console.permissions import workspaces_of
+
+SESSION_KEY = "console_workspace_id"
+
+
+@login_required
+def home(request):
+    """Send the user to the workspace they last used, else their first one."""
+    workspaces = list(workspaces_of(request.user))
+    remembered = request.session.get(SESSION_KEY)
+    for workspace in workspaces:
+        if workspace.id == remembered:
+            return redirect("console:workspace", workspace_id=workspace.id)
+    if workspaces:
+        return redirect("console:workspace", workspace_id=workspaces[0].id)
+    return render(request, "console/no_workspace.html")
+
+
+def remember_workspace(request, workspace) -> None:
+    request.session[SESSION_KEY] = workspace.id
+
+
