@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from dreams import engines
-from dreams.models import ACTIVE_STATUSES, Dream, DreamStatus, OutputBehavior
+from dreams.models import ACTIVE_STATUSES, Dream, DreamStatus, OutputBehavior, Proposal
 from dreams.models.dreams import TERMINAL_STATUSES
 from memory.access import Principal, get_store
 from memory.errors import Conflict, InvalidRequest, NotFound
@@ -75,6 +75,34 @@ def get_dream(*, principal: Principal, dream_id: str) -> Dream:
     if dream is None:
         raise NotFound(f"Dream {dream_id!r} not found.")
     return dream
+
+
+def behavior_request(output_behavior: str, store_id: str) -> dict:
+    """The `output_behavior` request body for a behavior on a store (for reruns and triggers)."""
+    behavior = {"type": output_behavior}
+    if output_behavior == OutputBehavior.UPDATE_EXISTING:
+        behavior["memory_store_id"] = store_id
+    return behavior
+
+
+def rerun_dream(*, principal: Principal, dream: Dream) -> Dream:
+    """A new dream with the same inputs: what an operator does after a conflict."""
+    inputs = [{"type": "memory_store", "memory_store_id": dream.input_store_id}]
+    if dream.session_filter is None:
+        inputs.append({"type": "sessions", "session_ids": dream.session_ids})
+    return create_dream(
+        principal=principal, inputs=inputs, model={"id": dream.model_id, "speed": dream.model_speed},
+        instructions=dream.instructions, output_behavior=behavior_request(dream.output_behavior, dream.input_store_id),
+        session_filter=dream.session_filter, budget_tokens=dream.budget_tokens, trigger="rerun",
+    )
+
+
+def get_proposal(*, principal: Principal, dream_id: str) -> Proposal:
+    dream = get_dream(principal=principal, dream_id=dream_id)
+    proposal = Proposal.objects.filter(dream=dream).first()
+    if proposal is None:
+        raise NotFound(f"Dream {dream_id!r} has no proposal yet (it is {dream.status}).")
+    return proposal
 
 
 def cancel_dream(*, dream: Dream) -> Dream:

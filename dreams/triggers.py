@@ -137,9 +137,7 @@ def _start(policy: DreamPolicy, *, inputs_sessions, trigger: str):
             session_filter["created_after"] = policy.last_triggered_at.isoformat()
         if policy.min_outcome:
             session_filter["min_outcome"] = policy.min_outcome
-    behavior = {"type": policy.output_behavior}
-    if policy.output_behavior == OutputBehavior.UPDATE_EXISTING:
-        behavior["memory_store_id"] = store.id
+    behavior = lifecycle.behavior_request(policy.output_behavior, store.id)
     system = Principal(workspace=store.workspace)
     try:
         dream = lifecycle.create_dream(principal=system, inputs=inputs, model=policy.model_id,

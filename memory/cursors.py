@@ -46,3 +46,21 @@ def keyset_page(queryset, *, scope: str, token: str | None, limit: int):
     rows = rows[:limit]
     last = rows[-1]
     return rows, encode_cursor({"s": scope, "t": last.created_at.isoformat(), "i": last.id})
+
+
+def seq_page(queryset, *, scope: str, token: str | None, limit: int, newest_first: bool):
+    """Paging on an insertion-ordered `seq` column (versions, proposed changes).
+
+    Returns (rows, next_token), reading one extra row to tell whether more follow.
+    """
+    queryset = queryset.order_by("-seq" if newest_first else "seq")
+    if token:
+        position = decode_cursor(token, scope=scope)
+        if not isinstance(position.get("q"), int):
+            raise InvalidRequest("`page` is not a valid page cursor for this list.")
+        queryset = queryset.filter(**{"seq__lt" if newest_first else "seq__gt": position["q"]})
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor({"s": scope, "q": rows[-1].seq})

@@ -9,7 +9,7 @@ most one index seek per item whatever the store's size.
 from dataclasses import dataclass
 
 from memory import paths
-from memory.cursors import decode_cursor, encode_cursor
+from memory.cursors import decode_cursor, encode_cursor, seq_page
 from memory.errors import InvalidRequest
 from memory.models import Memory, MemoryStore, MemoryVersion
 
@@ -76,7 +76,7 @@ def list_versions(
     memory_id=None, operation=None, api_key_id=None, session_id=None, created_gte=None, created_lte=None,
 ):
     """Newest first. Returns (versions, next_page)."""
-    versions = MemoryVersion.objects.filter(store=store).order_by("-seq")
+    versions = MemoryVersion.objects.filter(store=store)
     if memory_id:
         versions = versions.filter(memory_id=memory_id)
     if operation:
@@ -91,13 +91,4 @@ def list_versions(
         versions = versions.filter(created_at__lte=created_lte)
     if with_content:
         versions = versions.select_related("blob")
-    if page:
-        position = decode_cursor(page, scope="versions")
-        if not isinstance(position.get("q"), int):
-            raise InvalidRequest("`page` is not a valid page cursor for this list.")
-        versions = versions.filter(seq__lt=position["q"])
-    rows = list(versions[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor({"s": "versions", "q": rows[-1].seq})
+    return seq_page(versions, scope="versions", token=page, limit=limit, newest_first=True)

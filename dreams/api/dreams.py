@@ -8,8 +8,8 @@ from dreams.api import render
 from dreams.models import Dream, DreamStatus, Proposal
 from memory.api import params
 from memory.api.render import page
-from memory.cursors import decode_cursor, encode_cursor, keyset_page
-from memory.errors import InvalidRequest, NotFound
+from memory.cursors import keyset_page, seq_page
+from memory.errors import InvalidRequest
 
 STATUSES = [choice.value for choice in DreamStatus]
 
@@ -69,28 +69,13 @@ def archive(request, dream_id):
 
 @api_view(["POST"])
 def rerun(request, dream_id):
-    """A new dream with the same inputs: what an operator does after a conflict."""
     item = lifecycle.get_dream(principal=request.user, dream_id=dream_id)
-    inputs = [{"type": "memory_store", "memory_store_id": item.input_store_id}]
-    if item.session_filter is None:
-        inputs.append({"type": "sessions", "session_ids": item.session_ids})
-    behavior = {"type": item.output_behavior}
-    if item.output_behavior == "update_existing":
-        behavior["memory_store_id"] = item.input_store_id
-    new = lifecycle.create_dream(
-        principal=request.user, inputs=inputs, model={"id": item.model_id, "speed": item.model_speed},
-        instructions=item.instructions, output_behavior=behavior, session_filter=item.session_filter,
-        budget_tokens=item.budget_tokens, trigger="rerun",
-    )
+    new = lifecycle.rerun_dream(principal=request.user, dream=item)
     return Response(render.dream(new))
 
 
 def _proposal(request, dream_id) -> Proposal:
-    item = lifecycle.get_dream(principal=request.user, dream_id=dream_id)
-    proposal = Proposal.objects.filter(dream=item).first()
-    if proposal is None:
-        raise NotFound(f"Dream {dream_id!r} has no proposal yet (it is {item.status}).")
-    return proposal
+    return lifecycle.get_proposal(principal=request.user, dream_id=dream_id)
 
 
 @api_view(["GET"])
@@ -103,23 +88,15 @@ def changes(request, dream_id):
     item = _proposal(request, dream_id)
     view = params.get_view(request, default="basic")
     limit = params.get_limit(request)
-    queryset = item.changes.order_by("seq")
+    queryset = item.changes.all()
     if category := params.get_str(request, "category"):
         queryset = queryset.filter(category=category)
     if state := params.get_str(request, "review_state"):
         queryset = queryset.filter(review_state=state)
     if view == "full":
         queryset = queryset.select_related("blob")
-    if token := params.get_str(request, "page"):
-        position = decode_cursor(token, scope=f"changes:{item.id}")
-        if not isinstance(position.get("q"), int):
-            raise InvalidRequest("`page` is not a valid page cursor for this list.")
-        queryset = queryset.filter(seq__gt=position["q"])
-    rows = list(queryset[: limit + 1])
-    next_page = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_page = encode_cursor({"s": f"changes:{item.id}", "q": rows[-1].seq})
+    rows, next_page = seq_page(queryset, scope=f"changes:{item.id}", token=params.get_str(request, "page"),
+                               limit=limit, newest_first=False)
     return Response(page([render.change(c, full=view == "full") for c in rows], next_page))
 
 
