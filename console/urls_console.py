@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from console.views import auth, memories, stores
 
@@ -17,6 +17,10 @@ urlpatterns = [
          name="memory_edit"),
     path("w/<str:workspace_id>/stores/<str:store_id>/memories/<str:memory_id>/delete", memories.memory_delete,
          name="memory_delete"),
+    path("", include("console.routes.history")),
+    path("", include("console.routes.admin")),
+    path("", include("console.routes.sessions")),
+    path("", include("console.routes.dreams")),
 ]
 
 # Sign in and out are Django's own views, outside the namespace so LOGIN_URL = "login" resolves.

@@ -5,8 +5,6 @@ functions the API calls. Edits carry the content sha256 they started from, so a
 write that someone else overtook becomes a conflict page, never an overwrite.
 """
 
-import difflib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -16,38 +14,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from console.markdown import render_markdown
-from console.permissions import actor_for, can, store_for, workspace_for, workspaces_of
+from console.permissions import actor_for, store_for, workspace_for
+from console.views.common import breadcrumbs, folder_of, store_context
 from memory.blobs import read_blob
+from memory.diff import diff_texts
 from memory.errors import InvalidRequest, NotFound, PreconditionFailed, ReverieError
 from memory.listing import MemoryPrefix, list_memories
 from memory.models import Role
 from memory.store import create_memory, delete_memory, get_memory, update_memory
 
 PAGE_SIZE = 50
-
-
-def breadcrumbs(prefix: str) -> list[tuple[str, str]]:
-    """[(label, prefix)] from the root to `prefix` ('/a/b/' gives '/', 'a', 'b')."""
-    crumbs = [("/", "/")]
-    so_far = "/"
-    for segment in [s for s in prefix.split("/") if s]:
-        so_far += segment + "/"
-        crumbs.append((segment, so_far))
-    return crumbs
-
-
-def folder_of(path: str) -> str:
-    return path.rsplit("/", 1)[0] + "/"
-
-
-def _context(request, ws, store, **extra):
-    return {
-        "workspace": ws,
-        "workspaces": workspaces_of(request.user),
-        "store": store,
-        "can_write": can(ws, Role.OPERATOR) and store.archived_at is None,
-        **extra,
-    }
 
 
 def _memory(store, memory_id):
@@ -75,7 +51,7 @@ def browse(request, workspace_id, store_id):
          "name": item.path[len(prefix):], "memory": None if isinstance(item, MemoryPrefix) else item}
         for item in items
     ]
-    context = _context(request, ws, store, prefix=prefix, rows=rows, next_page=next_page, error=error,
+    context = store_context(request, ws, store, prefix=prefix, rows=rows, next_page=next_page, error=error,
                        crumbs=breadcrumbs(prefix) if error is None else breadcrumbs("/"), page=page)
     template = "console/store.html#listing" if request.htmx else "console/store.html"
     return render(request, template, context, status=status)
@@ -87,7 +63,7 @@ def memory_detail(request, workspace_id, store_id, memory_id):
     store = store_for(request, ws, store_id)
     memory = _memory(store, memory_id)
     content = read_blob(memory.blob)
-    return render(request, "console/memory.html", _context(
+    return render(request, "console/memory.html", store_context(
         request, ws, store, memory=memory, content=content, rendered=render_markdown(content),
         crumbs=breadcrumbs(folder_of(memory.path)),
     ))
@@ -109,7 +85,7 @@ def memory_new(request, workspace_id, store_id):
         else:
             messages.success(request, f"Created {memory.path}.")
             return redirect("console:memory", workspace_id=ws.id, store_id=store.id, memory_id=memory.id)
-    return render(request, "console/memory_form.html", _context(
+    return render(request, "console/memory_form.html", store_context(
         request, ws, store, form=form, error=error, memory=None, crumbs=breadcrumbs(prefix),
     ), status=status)
 
@@ -140,7 +116,7 @@ def memory_edit(request, workspace_id, store_id, memory_id):
         else:
             messages.success(request, f"Saved {updated.path}.")
             return redirect("console:memory", workspace_id=ws.id, store_id=store.id, memory_id=memory.id)
-    return render(request, "console/memory_form.html", _context(
+    return render(request, "console/memory_form.html", store_context(
         request, ws, store, form=form, error=error, memory=memory, crumbs=breadcrumbs(folder_of(memory.path)),
     ), status=status)
 
@@ -148,11 +124,8 @@ def memory_edit(request, workspace_id, store_id, memory_id):
 def _conflict(request, ws, store, memory, form):
     """Someone wrote in between: show both versions and a diff; the operator chooses."""
     current = read_blob(memory.blob)  # `memory` was read after the other write landed
-    diff = "".join(difflib.unified_diff(
-        current.splitlines(keepends=True), form["content"].splitlines(keepends=True),
-        fromfile=f"current {memory.blob_id[:12]}", tofile="your edit",
-    ))
-    return render(request, "console/conflict.html", _context(
+    diff = diff_texts(current, form["content"], context=None)
+    return render(request, "console/conflict.html", store_context(
         request, ws, store, memory=memory, current=current, form=form, diff=diff,
         crumbs=breadcrumbs(folder_of(memory.path)),
     ), status=409)

@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from console.permissions import can, store_for, workspace_for, workspaces_of
+from console.permissions import store_for, workspace_for
+from console.views.common import workspace_context
 from console.views.auth import remember_workspace
 from memory import stores as store_ops
 from memory.errors import ReverieError
@@ -33,14 +34,7 @@ def workspace(request, workspace_id):
     return render(
         request,
         "console/workspace.html",
-        {
-            "workspace": ws,
-            "workspaces": workspaces_of(request.user),
-            "stores": stores,
-            "form": form,
-            "error": error,
-            "can_admin": can(ws, Role.ADMIN),
-        },
+        workspace_context(request, ws, section="stores", stores=stores, form=form, error=error),
         status=400 if error else 200,
     )
 

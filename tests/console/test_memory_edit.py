@@ -41,7 +41,7 @@ def test_it_shows_a_conflict_instead_of_overwriting(olga_operator, workspace, st
     assert r.status_code == 409
     body = r.content.decode()
     assert "their text" in body and "my text" in body
-    assert "-their text" in body and "+my text" in body  # the diff
+    assert "<del>their</del>" in body and "<ins>my</ins>" in body  # the word-level diff
     note.refresh_from_db()
     assert bytes(note.blob.data) == b"their text"
     # Choosing "save mine" sends the current sha, so it succeeds as an explicit overwrite.

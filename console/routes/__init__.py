@@ -1,0 +1,1 @@
+"""Console URL patterns by area. console/urls_console.py includes them all under one namespace."""
