@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.lock
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
+	@if [ "$${REVERIE_DEMO:-1}" != "0" ]; then $(PY) manage.py load_demo; fi
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Reverie: http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the worker)"
 	@$(VENV)/bin/celery -A console worker --beat --loglevel=INFO --concurrency=2 \
