@@ -18,6 +18,13 @@ def folder_of(path: str) -> str:
     return path.rsplit("/", 1)[0] + "/"
 
 
+def text_field(data, name: str) -> str:
+    """A textarea's value as the user typed it. Browsers send textarea line breaks as CRLF
+    (the HTML form encoding rules); stored text keeps the LF that agents write, so a
+    console edit does not turn every line of a memory into a changed line."""
+    return data.get(name, "").replace("\r\n", "\n")
+
+
 def workspace_context(request, ws, **extra) -> dict:
     """Context for a workspace-level page; `section` marks the current tab of the top nav."""
     return {

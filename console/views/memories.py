@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from console.markdown import render_markdown
 from console.permissions import actor_for, store_for, workspace_for
-from console.views.common import breadcrumbs, folder_of, store_context
+from console.views.common import breadcrumbs, folder_of, store_context, text_field
 from memory.blobs import read_blob
 from memory.diff import diff_texts
 from memory.errors import InvalidRequest, NotFound, PreconditionFailed, ReverieError
@@ -77,7 +77,7 @@ def memory_new(request, workspace_id, store_id):
     form = {"path": prefix if prefix != "/" else "/", "content": ""}
     error, status = None, 200
     if request.method == "POST":
-        form = {"path": request.POST.get("path", "").strip(), "content": request.POST.get("content", "")}
+        form = {"path": request.POST.get("path", "").strip(), "content": text_field(request.POST, "content")}
         try:
             memory = create_memory(store=store, path=form["path"], content=form["content"], actor=actor_for(request))
         except ReverieError as exc:
@@ -101,7 +101,7 @@ def memory_edit(request, workspace_id, store_id, memory_id):
     if request.method == "POST":
         form = {
             "path": request.POST.get("path", "").strip() or memory.path,
-            "content": request.POST.get("content", ""),
+            "content": text_field(request.POST, "content"),
             "expected_sha256": request.POST.get("expected_sha256", ""),
         }
         try:

@@ -74,3 +74,12 @@ def test_it_shows_domain_errors(olga_operator, workspace, store, note):
     assert r.status_code == 400
     assert b"must start with" in r.content
     assert Memory.objects.get(pk=note.pk).path == "/runbooks/db.md"
+
+
+def test_browser_line_breaks_are_stored_as_written_by_agents(olga_operator, workspace, store, note):
+    # Browsers submit textarea line breaks as CRLF; the memory keeps LF.
+    r = olga_operator.post(_url(workspace, store, note), {"path": note.path, "content": "# DB\r\n\r\nRestart.\r\n",
+                                                          "expected_sha256": note.blob_id})
+    assert r.status_code == 302
+    note.refresh_from_db()
+    assert bytes(note.blob.data) == b"# DB\n\nRestart.\n"
