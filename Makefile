@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3 python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: install run test bench clean
+.PHONY: install browser run test bench clean
 
 install: $(VENV)/.installed
 
@@ -28,11 +28,19 @@ run: install
 	$(VENV)/bin/gunicorn console.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --graceful-timeout 10
 
-test: install
+# The console's browser tests drive Debian's chromium; Playwright never downloads a browser.
+browser:
+	@command -v $${REVERIE_CHROMIUM:-/usr/bin/chromium} >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	REVERIE_HOME=$${REVERIE_HOME:-var/test} $(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/memory_api.py
+	$(PY) bench/console_pages.py
 
 clean:
 	rm -rf $(VENV) var

@@ -5,6 +5,16 @@ from drf_spectacular.views import SpectacularAPIView
 from console import views
 from console.urls_console import auth_urlpatterns
 
+
+
+def _superusers_only(request) -> bool:
+    # Django admin bypasses workspaces, so only superusers (admins of every workspace) get in,
+    # not every is_staff user.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+
 urlpatterns = [
     path("healthz", views.healthz),
     path("v1/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
