@@ -1,0 +1,62 @@
+"""Agent-written text is untrusted: payloads in memory content, paths, session titles and tool
+results are shown as text on every page, and no script of theirs runs in a real browser."""
+
+import pytest
+
+from dreams.sessions import register_session
+from memory import identity, stores
+from memory.access import Actor
+from memory.models import Role
+from memory.store import create_memory, update_memory
+from tests.e2e.conftest import assert_no_script_ran, make_user, sign_in
+
+SCRIPT = "<script>window.__pwned = 1</script>"
+IMG = '<img src="x" onerror="window.__pwned = 1">'
+SVG = '<svg onload="window.__pwned = 1"></svg>'
+CONTENT = (
+    f"# Notes {SCRIPT}\n\n{IMG}\n\n{SVG}\n\n"
+    "[a harmless link](javascript:window.__pwned=1) and <a href=\"javascript:window.__pwned=1\">raw</a>\n\n"
+    "```\n" + SCRIPT + "\n```\n"
+)
+PATH = '/xss/<img src=x onerror="window.__pwned=1">.md'
+
+
+@pytest.fixture
+def hostile(workspace):
+    store = stores.create_store(workspace=workspace, name="hostile")
+    agent = identity.create_agent(workspace=workspace, name="mallory")
+    session = register_session(
+        workspace=workspace, agent=agent, title=f"Session {SCRIPT} {IMG}", environment_id="env_xss",
+        events=[
+            {"type": "user.message", "content": [{"type": "text", "text": f"Hello {IMG}"}]},
+            {"type": "agent.tool_use", "id": "sevt_tool", "name": f"bash{IMG}", "input": {"command": SCRIPT}},
+            {"type": "agent.tool_result", "tool_use_id": "sevt_tool", "is_error": True,
+             "content": [{"type": "text", "text": f"error: {SCRIPT} {IMG}"}]},
+            {"type": "agent.message", "content": [{"type": "text", "text": CONTENT}]},
+        ],
+    )
+    actor = Actor(session_id=session.id)
+    memory = create_memory(store=store, path=PATH, content=CONTENT, actor=actor)
+    update_memory(store=store, memory_id=memory.id, actor=actor, content=CONTENT + f"\nmore {IMG}\n")
+    return store, memory, session
+
+
+def test_no_payload_runs_on_any_page(page, workspace, hostile):
+    store, memory, session = hostile
+    make_user("vic", workspace=workspace, role=Role.VIEWER)
+    sign_in(page, "vic")
+    base = f"/w/{workspace.id}"
+    pages = [
+        f"{base}/stores/{store.id}/?prefix=/xss/",
+        f"{base}/stores/{store.id}/memories/{memory.id}",
+    ]
+    for url in pages:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        page.shot(url.rsplit("/", 1)[-1][:40] or "page")
+        assert_no_script_ran(page)
+    # The payload is visible as text, not swallowed: the operator sees what the agent wrote.
+    page.goto(f"{base}/stores/{store.id}/memories/{memory.id}")
+    assert SCRIPT in page.locator("pre.raw-text").inner_text()
+    assert page.locator(".markdown a[href^='javascript']").count() == 0
+    assert page.locator("img[onerror], svg[onload], .markdown script").count() == 0
