@@ -24,25 +24,22 @@ DREAMER_AGENT = "reverie-dreamer"
 OUTCOME_RANK = {"failed": 0, "interrupted": 0, "max_iterations_reached": 1, "needs_revision": 2, "satisfied": 3}
 
 
+MAX_BUDGET_TOKENS = 2**63 - 1  # what the column holds
+
+
 def create_dream(
     *, principal: Principal, inputs, model, instructions=None, output_behavior=None, session_filter=None,
     budget_tokens=None, trigger: str = "api",
 ) -> Dream:
     principal.require_admin()
     store_id, session_ids = _parse_inputs(inputs, has_filter=session_filter is not None)
-    model_id, speed = _parse_model(model)
-    engine = engines.engine_for(model_id)
-    if engine is None:
-        raise InvalidRequest(
-            f"Model {model_id!r} cannot run on this server; use one of: {', '.join(sorted(engines.available()))} "
-            "(or a Claude model id)."
-        )
+    model_id, speed, engine = parse_runnable_model(model)
     instructions = _parse_instructions(instructions)
     behavior = _parse_output_behavior(output_behavior, store_id)
     session_filter = parse_session_filter(session_filter) if session_filter is not None else None
     if budget_tokens is not None and (not isinstance(budget_tokens, int) or isinstance(budget_tokens, bool)
-                                      or budget_tokens < 1):
-        raise InvalidRequest("`budget_tokens` must be a positive integer.")
+                                      or not 1 <= budget_tokens <= MAX_BUDGET_TOKENS):
+        raise InvalidRequest(f"`budget_tokens` must be an integer from 1 to {MAX_BUDGET_TOKENS}.")
 
     store = get_store(principal, store_id, write=behavior == OutputBehavior.UPDATE_EXISTING)
     if store.archived_at is not None:
@@ -160,6 +157,18 @@ def _parse_inputs(inputs, *, has_filter: bool) -> tuple[str, list[str]]:
     return store_id, sorted(ids)
 
 
+def parse_runnable_model(model) -> tuple[str, str, str]:
+    """(model id, speed, engine) for a model this server can run; InvalidRequest otherwise."""
+    model_id, speed = _parse_model(model)
+    engine = engines.engine_for(model_id)
+    if engine is None:
+        raise InvalidRequest(
+            f"Model {model_id!r} cannot run on this server; use one of: {', '.join(sorted(engines.available()))} "
+            "(or a Claude model id)."
+        )
+    return model_id, speed, engine
+
+
 def _parse_model(model) -> tuple[str, str]:
     if isinstance(model, str):
         model_id, speed = model, "standard"
@@ -209,7 +218,10 @@ def parse_session_filter(value) -> dict:
         result["agent_ids"] = sorted(set(agents))
     for field in ("created_after", "created_before"):
         if (raw := value.get(field)) is not None:
-            parsed = parse_datetime(raw) if isinstance(raw, str) else None
+            try:
+                parsed = parse_datetime(raw) if isinstance(raw, str) else None
+            except ValueError:  # well formed but impossible, such as month 13
+                parsed = None
             if parsed is None:
                 raise InvalidRequest(f"`session_filter.{field}` must be an RFC 3339 date-time.")
             result[field] = raw

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from dreams.models import ChangeOperation, Proposal, ProposalStatus, ProposedChange, ReviewState
+from dreams.models import TERMINAL_STATUSES, ChangeOperation, Proposal, ProposalStatus, ProposedChange, ReviewState
 from memory import store as memory_store
 from memory.access import Actor
 from memory.blobs import read_blob
-from memory.errors import InvalidRequest
+from memory.errors import Conflict, InvalidRequest
 from memory.models import Blob, ChangeSet, Memory
 
 
@@ -34,12 +34,16 @@ class Report:
     already_done: bool = False
 
 
-def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = None) -> Report:
-    """Apply the selected pending changes (all when `change_ids` is None); the rest are rejected."""
+def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = None,
+            while_running: bool = False) -> Report:
+    """Apply the selected pending changes (all when `change_ids` is None); the rest are rejected.
+    Only the runner itself applies while the dream runs (`while_running`, for update_existing)."""
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("dream", "store").get(pk=proposal.pk)
         if proposal.status != ProposalStatus.OPEN:
             return _report(proposal, already_done=True)
+        if not while_running:
+            _check_finished(proposal)
         if proposal.store.archived_at is not None:
             raise InvalidRequest("The memory store is archived; its proposal cannot be applied.")
         changes = list(proposal.changes.filter(review_state=ReviewState.PENDING).select_related("blob").order_by("seq"))
@@ -80,9 +84,10 @@ def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = 
 def reject(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = None) -> Report:
     """Reject some pending changes, or (no ids) close the whole proposal."""
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal = Proposal.objects.select_for_update().select_related("dream").get(pk=proposal.pk)
         if proposal.status != ProposalStatus.OPEN:
             return _report(proposal, already_done=True)
+        _check_finished(proposal)
         pending = proposal.changes.filter(review_state=ReviewState.PENDING)
         _check_selection(list(pending), change_ids)
         if change_ids is not None:
@@ -125,6 +130,12 @@ def rollback(*, proposal: Proposal, actor: Actor) -> Report:
         proposal.save(update_fields=["status", "rollback_changeset", "rolled_back_at"])
         report.status = proposal.status
         return report
+
+
+def _check_finished(proposal: Proposal) -> None:
+    # A running dream is still adding changes: a review now would judge half a proposal.
+    if proposal.dream.status not in TERMINAL_STATUSES:
+        raise Conflict(f"Dream {proposal.dream_id} is still {proposal.dream.status}; review it once it has finished.")
 
 
 def _changeset(proposal: Proposal, actor: Actor, message: str) -> ChangeSet:

@@ -95,7 +95,7 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
     if dream.output_behavior == OutputBehavior.CREATE_NEW:
         _materialize(proposal, output_store, actor)
     elif failure is None and count:
-        review.approve(proposal=proposal, actor=actor)
+        review.approve(proposal=proposal, actor=actor, while_running=True)
     recorder.flush(force=True)
     if recorder.is_canceled():
         raise Canceled()

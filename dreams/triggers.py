@@ -32,7 +32,7 @@ def set_policy(*, store, model_id=None, instructions=None, output_behavior=None,
     if output_behavior is not None and output_behavior not in OutputBehavior.values:
         raise InvalidRequest("`output_behavior` must be `create_new` or `update_existing`.")
     model_id = model_id or "reverie-offline"
-    lifecycle._parse_model(model_id)
+    lifecycle.parse_runnable_model(model_id)  # a schedule that could never start a dream is refused now
     lifecycle._parse_instructions(instructions)
     fields = _parse_cron(cron) if cron is not None else None
     with transaction.atomic():

@@ -193,6 +193,9 @@ class MemoryVersion(models.Model):
             models.Index(fields=["memory_id", "-seq"], name="version_memory_seq"),
             models.Index(fields=["store", "api_key_id", "-seq"], name="version_store_key"),
             models.Index(fields=["store", "session_id", "-seq"], name="version_store_session"),
+            # The activity feed filtered to one operation (deletions are rare) or a time window.
+            models.Index(fields=["store", "operation", "-seq"], name="version_store_operation"),
+            models.Index(fields=["store", "created_at"], name="version_store_created"),
         ]
 
 

@@ -113,3 +113,12 @@ def set_grant(*, store: MemoryStore, agent_id, access) -> Grant:
     grant.agent = agent
     return grant
 
+
+def remove_grant(*, store: MemoryStore, agent_id) -> bool:
+    """Drop one agent's grant so the store's default_agent_access applies again; False if there was none."""
+    if not isinstance(agent_id, str) or not agent_id:
+        raise InvalidRequest("`agent_id` is required and must be a string.")
+    if not Agent.objects.filter(workspace_id=store.workspace_id, id=agent_id).exists():
+        raise NotFound(f"Agent {agent_id!r} not found.")
+    deleted, _ = Grant.objects.filter(store=store, agent_id=agent_id).delete()
+    return bool(deleted)

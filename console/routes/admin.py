@@ -2,14 +2,19 @@
 
 from django.urls import path
 
-from console.views.pending import pending
+from console.views import agents, grants, schedules, store_settings
 
 W = "w/<str:workspace_id>/"
 S = W + "stores/<str:store_id>/"
 
 urlpatterns = [
-    path(S + "settings", pending, name="store_edit"),
-    path(S + "schedule", pending, name="store_schedule"),
-    path(W + "agents/", pending, name="agents"),
-    path(W + "grants/", pending, name="grants"),
+    path(S + "settings", store_settings.store_settings, name="store_edit"),
+    path(S + "schedule", schedules.store_schedule, name="store_schedule"),
+    path(W + "agents/", agents.agents, name="agents"),
+    path(W + "agents/<str:agent_id>", agents.agent, name="agent"),
+    path(W + "keys/new", agents.key_create, name="key_create"),
+    path(W + "keys/<str:key_id>/revoke", agents.key_revoke, name="key_revoke"),
+    path(W + "grants/", grants.grants, name="grants"),
+    path(W + "grants/set", grants.grant_set, name="grant_set"),
+    path(W + "grants/default", grants.grant_default, name="grant_default"),
 ]

@@ -2,12 +2,19 @@
 
 from django.urls import path
 
-from console.views.pending import pending
+from console.views import dreams, review
 
 S = "w/<str:workspace_id>/stores/<str:store_id>/"
+D = S + "dreams/<str:dream_id>"
 
 urlpatterns = [
-    path(S + "dreams/", pending, name="store_dreams"),
-    path(S + "dreams/new", pending, name="dream_new"),
-    path(S + "dreams/<str:dream_id>", pending, name="dream"),
+    path(S + "dreams/", dreams.store_dreams, name="store_dreams"),
+    path(S + "dreams/new", dreams.dream_new, name="dream_new"),
+    path(S + "dreams/new/count", dreams.dream_count, name="dream_count"),
+    path(D, dreams.dream_detail, name="dream"),
+    path(D + "/progress", dreams.dream_progress, name="dream_progress"),
+    path(D + "/cancel", dreams.dream_cancel, name="dream_cancel"),
+    path(D + "/approve", review.dream_approve, name="dream_approve"),
+    path(D + "/reject", review.dream_reject, name="dream_reject"),
+    path(D + "/rollback", review.dream_rollback, name="dream_rollback"),
 ]

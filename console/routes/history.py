@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from console.views.pending import pending
+from console.views import history, search
 
 S = "w/<str:workspace_id>/stores/<str:store_id>/"
 M = S + "memories/<str:memory_id>/"
+V = M + "versions/<str:version_id>"
 
 urlpatterns = [
-    path(S + "search", pending, name="store_search"),
-    path(S + "activity", pending, name="store_activity"),
-    path(M + "history", pending, name="memory_history"),
+    path(S + "search", search.store_search, name="store_search"),
+    path(S + "activity", history.store_activity, name="store_activity"),
+    path(M + "history", history.memory_history, name="memory_history"),
+    path(M + "compare", history.memory_compare, name="memory_compare"),
+    path(V, history.memory_version, name="memory_version"),
+    path(V + "/restore", history.version_restore, name="version_restore"),
+    path(V + "/redact", history.version_redact, name="version_redact"),
 ]

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from console.views.pending import pending
+from console.views import sessions
 
 W = "w/<str:workspace_id>/"
 
 urlpatterns = [
-    path(W + "sessions/", pending, name="sessions"),
-    path(W + "sessions/<str:session_id>", pending, name="session"),
+    path(W + "sessions/", sessions.session_list, name="sessions"),
+    path(W + "sessions/<str:session_id>", sessions.session_detail, name="session"),
 ]

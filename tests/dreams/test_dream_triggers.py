@@ -97,6 +97,8 @@ def test_the_policy_api_validates_and_round_trips(admin, store):
         admin.post(path, body={"cron": "every day"}, cast_to=object)
     with pytest.raises(anthropic.BadRequestError):
         admin.post(path, body={"after_sessions": 0}, cast_to=object)
+    with pytest.raises(anthropic.BadRequestError, match="cannot run on this server"):
+        admin.post(path, body={"after_sessions": 3, "model": "gpt-unknown"}, cast_to=object)
 
     saved = admin.post(path, body={"after_sessions": 3, "cron": "0 2 * * *", "min_outcome": "satisfied"},
                        cast_to=object)

@@ -47,7 +47,7 @@ def test_it_creates_a_pending_dream_shaped_like_the_hosted_one(admin, store, ses
     ({"model": "gpt-9"}, "cannot run on this server"),
     ({"output_behavior": {"type": "update_existing", "memory_store_id": "memstore_other"}}, "input memory store"),
     ({"output_behavior": {"type": "sideways"}}, "create_new"),
-    ({"budget_tokens": 0}, "positive integer"),
+    ({"budget_tokens": 0}, "integer from 1 to"),
     ({"session_filter": {"min_score": 2}}, "0 to 1"),
     ({"session_filter": {"bogus": 1}}, "unknown fields"),
 ])

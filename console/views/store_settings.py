@@ -1,0 +1,49 @@
+"""A store's settings page: name, description, default agent access, and its numbers (admin edits)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.shortcuts import redirect, render
+
+from console.permissions import store_for, workspace_for
+from console.views.common import store_context
+from memory import stores as store_ops
+from memory.errors import ReverieError
+from memory.models import Access, Memory, MemoryVersion, Role
+
+
+def store_stats(store) -> dict:
+    """Two indexed queries: the SUM reads the store's memory rows, so only this page pays for it."""
+    total = Memory.objects.filter(store=store).aggregate(total=Sum("size_bytes"))["total"] or 0
+    last_change = (
+        MemoryVersion.objects.filter(store=store).order_by("-seq").values_list("created_at", flat=True).first()
+    )
+    return {"memory_count": store.memory_count, "total_bytes": total, "last_change": last_change or store.updated_at}
+
+
+@login_required
+def store_settings(request, workspace_id, store_id):
+    """GET: the settings and numbers. POST (admin): save name, description and default agent access."""
+    role = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    ws = workspace_for(request, workspace_id, role=role)
+    store = store_for(request, ws, store_id)
+    form = {"name": store.name, "description": store.description, "default_agent_access": store.default_agent_access}
+    error = None
+    if request.method == "POST":
+        form = {
+            "name": request.POST.get("name", "").strip(),
+            "description": request.POST.get("description", ""),
+            "default_agent_access": request.POST.get("default_agent_access", ""),
+        }
+        try:
+            store = store_ops.update_store(store=store, name=form["name"], description=form["description"],
+                                           default_agent_access=form["default_agent_access"])
+        except ReverieError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Saved the settings of {store.name}.")
+            return redirect("console:store_edit", workspace_id=ws.id, store_id=store.id)
+    return render(request, "console/store_settings.html", store_context(
+        request, ws, store, store_section="settings", form=form, error=error, stats=store_stats(store),
+        access_choices=Access.choices,
+    ), status=400 if error else 200)
