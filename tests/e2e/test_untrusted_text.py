@@ -6,7 +6,7 @@ import pytest
 from dreams.sessions import register_session
 from memory import identity, stores
 from memory.access import Actor
-from memory.models import Role
+from memory.models import MemoryVersion, Role
 from memory.store import create_memory, update_memory
 from tests.e2e.conftest import assert_no_script_ran, make_user, sign_in
 
@@ -24,7 +24,7 @@ PATH = '/xss/<img src=x onerror="window.__pwned=1">.md'
 @pytest.fixture
 def hostile(workspace):
     store = stores.create_store(workspace=workspace, name="hostile")
-    agent = identity.create_agent(workspace=workspace, name="mallory")
+    agent = identity.create_agent(workspace=workspace, name=f"mallory{IMG}")
     session = register_session(
         workspace=workspace, agent=agent, title=f"Session {SCRIPT} {IMG}", environment_id="env_xss",
         events=[
@@ -46,17 +46,36 @@ def test_no_payload_runs_on_any_page(page, workspace, hostile):
     make_user("vic", workspace=workspace, role=Role.VIEWER)
     sign_in(page, "vic")
     base = f"/w/{workspace.id}"
-    pages = [
-        f"{base}/stores/{store.id}/?prefix=/xss/",
-        f"{base}/stores/{store.id}/memories/{memory.id}",
-    ]
-    for url in pages:
+    first, second = MemoryVersion.objects.filter(memory_id=memory.id).order_by("seq")
+    memory_url = f"{base}/stores/{store.id}/memories/{memory.id}"
+    pages = {
+        "folder": f"{base}/stores/{store.id}/?prefix=/xss/",
+        "memory": memory_url,
+        "history": f"{memory_url}/history",
+        "version": f"{memory_url}/versions/{first.id}",
+        "compare-inline": f"{memory_url}/compare?a={first.id}&b={second.id}",
+        "compare-side": f"{memory_url}/compare?a={first.id}&b={second.id}&mode=side",
+        "activity": f"{base}/stores/{store.id}/activity",
+        "search-path": f"{base}/stores/{store.id}/search?q=xss",
+        "search-content": f"{base}/stores/{store.id}/search?q=pwned",
+        "sessions": f"{base}/sessions/",
+        "transcript": f"{base}/sessions/{session.id}",
+        "agents": f"{base}/agents/",
+        "grants": f"{base}/grants/",
+    }
+    for name, url in pages.items():
         page.goto(url)
         page.wait_for_load_state("load")
-        page.shot(url.rsplit("/", 1)[-1][:40] or "page")
+        page.shot(name)
         assert_no_script_ran(page)
     # The payload is visible as text, not swallowed: the operator sees what the agent wrote.
     page.goto(f"{base}/stores/{store.id}/memories/{memory.id}")
     assert SCRIPT in page.locator("pre.raw-text").inner_text()
     assert page.locator(".markdown a[href^='javascript']").count() == 0
     assert page.locator("img[onerror], svg[onload], .markdown script").count() == 0
+    # The transcript shows the hostile title, tool name and tool result as text, errors marked.
+    page.goto(f"{base}/sessions/{session.id}")
+    assert SCRIPT in page.locator("h1.session-title").inner_text()
+    assert IMG in page.locator("#events").inner_text()
+    assert page.locator("#events .error").count() >= 1
+    assert_no_script_ran(page)
