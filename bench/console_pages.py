@@ -91,8 +91,12 @@ def prepare_main(seeded_path: str, out_path: str) -> None:
         "memory page": reverse("console:memory", args=[w, s, deep.id]),
         "memory history": reverse("console:memory_history", args=[w, s, deep.id]),
         "search by path": reverse("console:store_search", args=[w, s]) + "?q=runbook-07",
-        "search in content": reverse("console:store_search", args=[w, s]) + "?q=failover",
+        "search in content": reverse("console:store_search", args=[w, s]) + "?q=failover&content=on",
+        # Worst case: a word no memory holds scans the most a search page may (then offers "keep searching").
+        "search, no match": reverse("console:store_search", args=[w, s]) + "?q=zebra-crossing&content=on",
         "activity feed": reverse("console:store_activity", args=[w, s]),
+        "activity, deletions only": reverse("console:store_activity", args=[w, s]) + "?operation=deleted",
+        "activity, until 2020 (none)": reverse("console:store_activity", args=[w, s]) + "?until=2020-01-01",
         "store settings": reverse("console:store_edit", args=[w, s]),
         "schedule": reverse("console:store_schedule", args=[w, s]),
         "dream form": reverse("console:dream_new", args=[w, s]),
@@ -105,17 +109,17 @@ def prepare_main(seeded_path: str, out_path: str) -> None:
     }
     if len(versions) >= 2:
         pages["compare two versions"] = (reverse("console:memory_compare", args=[w, s, deep.id])
-                                         + f"?from={versions[0]}&to={versions[-1]}")
+                                         + f"?a={versions[0]}&b={versions[-1]}")
     Path(out_path).write_text(json.dumps({"pages": pages, "dream_status": dream.status}))
 
 
 def sign_in(client, base: str) -> None:
-    login = client.get(base + "/login/")
+    login = client.get(base + "/accounts/login/")
     login.raise_for_status()
     token = client.cookies.get("csrftoken")
-    response = client.post(base + "/login/", data={"username": USERNAME, "password": PASSWORD,
+    response = client.post(base + "/accounts/login/", data={"username": USERNAME, "password": PASSWORD,
                                                    "csrfmiddlewaretoken": token},
-                           headers={"Referer": base + "/login/"})
+                           headers={"Referer": base + "/accounts/login/"})
     if response.status_code != 302:
         raise SystemExit(f"sign in failed: {response.status_code}")
 
@@ -141,7 +145,7 @@ def measure(client, url: str, warmup: int, samples: int) -> dict:
 
 
 def run(args) -> dict:
-    import httpx
+    import httpx2 as httpx  # the HTTP client the anthropic SDK brings
 
     for name in ("NO_PROXY", "no_proxy"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
