@@ -73,8 +73,9 @@ def page(browser, live_server, request):
         dialog.accept()
 
     page.on("dialog", on_dialog)
-    page.errors = []
+    page.errors = []  # uncaught script errors, console errors and failed loads (a 404 favicon included)
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
     page.shot = Screens(page, request.node.name)
     yield page
     report = getattr(request.node, "rep_call", None)

@@ -54,6 +54,7 @@ def test_an_operator_compares_two_versions_and_restores_the_first(page, workspac
     memory = Memory.objects.select_related("blob").get(pk=memory.pk)
     assert "--region all" in read_blob(memory.blob)
     assert MemoryVersion.objects.filter(memory_id=memory.id).count() == 4  # a new version; history kept
+    assert not page.errors
 
 
 def test_an_admin_changes_a_grant_in_place(page, workspace, runbook):
@@ -73,3 +74,4 @@ def test_an_admin_changes_a_grant_in_place(page, workspace, runbook):
     with page.expect_response(lambda r: "/grants/set" in r.url and r.status == 200):
         page.get_by_label("Access of agent sre-search to store runbooks").select_option("")
     assert not Grant.objects.filter(store=store, agent=agent).exists()  # back to the store default
+    assert not page.errors
