@@ -90,7 +90,7 @@ def grant_set(request, workspace_id):
     if request.htmx:
         return render(request, "console/grants.html#cell", workspace_context(
             request, ws, cell=_cell(agent, store, access), access_choices=Access.choices,
-            page_number=_page_number(request),
+            page_number=_page_number(request), saved=True,
         ))
     label = "the store default" if access == "" else Access(access).label
     messages.success(request, f"{agent.name} now has {label} on {store.name}.")

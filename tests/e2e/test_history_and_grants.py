@@ -67,6 +67,7 @@ def test_an_admin_changes_a_grant_in_place(page, workspace, runbook):
     page.shot("grants-before")
     with page.expect_response(lambda r: "/grants/set" in r.url and r.status == 200):
         cell.select_option("read_only")
+    page.wait_for_selector("td.cell >> text=Saved")
     page.shot("grants-after")
     assert Grant.objects.get(store=store, agent=agent).access == Access.READ_ONLY
     page.reload()
