@@ -1,6 +1,8 @@
 """Memory store lifecycle and the grants that say which agent may touch which store."""
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from memory import validation
@@ -122,3 +124,13 @@ def remove_grant(*, store: MemoryStore, agent_id) -> bool:
         raise NotFound(f"Agent {agent_id!r} not found.")
     deleted, _ = Grant.objects.filter(store=store, agent_id=agent_id).delete()
     return bool(deleted)
+
+
+def with_usage(stores):
+    """Annotate each store with `total_bytes` (its memories' sizes) and `last_change` (its newest
+    version's time). The sum reads the store's memory rows along the (store, path) index and the
+    last change is one seek on (store, -seq): pages that list stores pay per store shown, not more."""
+    total = (Memory.objects.filter(store=OuterRef("pk")).order_by().values("store")
+             .annotate(total=Sum("size_bytes")).values("total"))
+    newest = MemoryVersion.objects.filter(store=OuterRef("pk")).order_by("-seq").values("created_at")[:1]
+    return stores.annotate(total_bytes=Coalesce(Subquery(total), 0), last_change=Subquery(newest))

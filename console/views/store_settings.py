@@ -2,23 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.shortcuts import redirect, render
 
 from console.permissions import store_for, workspace_for
 from console.views.common import store_context
 from memory import stores as store_ops
 from memory.errors import ReverieError
-from memory.models import Access, Memory, MemoryVersion, Role
+from memory.models import Access, MemoryStore, Role
 
 
 def store_stats(store) -> dict:
-    """Two indexed queries: the SUM reads the store's memory rows, so only this page pays for it."""
-    total = Memory.objects.filter(store=store).aggregate(total=Sum("size_bytes"))["total"] or 0
-    last_change = (
-        MemoryVersion.objects.filter(store=store).order_by("-seq").values_list("created_at", flat=True).first()
-    )
-    return {"memory_count": store.memory_count, "total_bytes": total, "last_change": last_change or store.updated_at}
+    usage = store_ops.with_usage(MemoryStore.objects.filter(pk=store.pk)).values("total_bytes", "last_change").get()
+    return {"memory_count": store.memory_count, "total_bytes": usage["total_bytes"],
+            "last_change": usage["last_change"] or store.updated_at}
 
 
 @login_required

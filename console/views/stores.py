@@ -30,7 +30,7 @@ def workspace(request, workspace_id):
         else:
             messages.success(request, f"Created memory store {store.name}.")
             return redirect("console:workspace", workspace_id=ws.id)
-    stores = ws.memory_stores.order_by("archived_at", "name", "id")
+    stores = store_ops.with_usage(ws.memory_stores.order_by("archived_at", "name", "id"))
     return render(
         request,
         "console/workspace.html",

@@ -84,3 +84,18 @@ def test_it_enforces_csrf(workspace):
     r = client.post(f"/w/{workspace.id}/", {"name": "legit"}, headers={"X-CSRFToken": token})
     assert r.status_code == 302
     assert MemoryStore.objects.filter(name="legit").exists()
+
+
+def test_it_shows_each_store_size_and_its_last_write(alice_admin, workspace, store, note, django_assert_max_num_queries):
+    from memory import stores as store_ops
+
+    for index in range(3):
+        store_ops.create_store(workspace=workspace, name=f"extra-{index}")
+    with django_assert_max_num_queries(12):  # one query for every store's usage, not one per store
+        r = alice_admin.get(f"/w/{workspace.id}/")
+    assert r.status_code == 200
+    stores = {s.name: s for s in r.context["stores"]}
+    assert stores["ops"].total_bytes == note.size_bytes == len("# DB\n\nRestart with care.")
+    assert stores["ops"].last_change == note.updated_at
+    assert stores["extra-0"].total_bytes == 0 and stores["extra-0"].last_change is None
+    assert f"{note.size_bytes}\xa0bytes".encode() in r.content
