@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from console.permissions import workspaces_of
 from memory.models import MemoryStore
@@ -11,6 +12,7 @@ SESSION_KEY = "console_workspace_id"
 
 
 @login_required
+@require_safe
 def home(request):
     """Send the user to the workspace they last used, else the first one holding a store."""
     workspaces = sorted(workspaces_of(request.user).annotate(has_stores=Exists(
