@@ -79,3 +79,29 @@ def test_no_payload_runs_on_any_page(page, workspace, hostile):
     assert IMG in page.locator("#events").inner_text()
     assert page.locator("#events .error").count() >= 1
     assert_no_script_ran(page)
+
+
+def test_no_payload_in_a_proposal_runs_on_the_review_page(page, workspace, store, settings):
+    """A dream's paths, contents, rationale and evidence come from transcripts: the review shows them as text."""
+    from tests.console.test_review import HOSTILE, PATTERN_PATH, ScriptedEngine, finished_dream
+    from tests.dreams.factories import make_session, text_event
+
+    settings.REVERIE_EXTRA_ENGINES = ["tests.console.test_review:ScriptedEngine"]
+    actor = Actor(user_id="user_seed")
+    create_memory(store=store, path="/runbooks/db.md", content=f"# DB {IMG}\nRestart with care.", actor=actor)
+    agent = identity.create_agent(workspace=workspace, name="pilot")
+    sessions = [make_session(workspace, agent, title=f"run {i} {SCRIPT}",
+                             events=[text_event(text=f"restart db {IMG}", id=f"evt_{i}_a"),
+                                     text_event("agent.message", text="done", id=f"evt_{i}_b")]) for i in range(2)]
+    dream = finished_dream(workspace, store, sessions, model=ScriptedEngine.name)
+    make_user("olga", workspace=workspace, role=Role.OPERATOR)
+    sign_in(page, "olga")
+    page.goto(f"/w/{workspace.id}/stores/{store.id}/dreams/{dream.id}")
+    page.wait_for_selector("#review-title")
+    page.shot("hostile-review")
+    assert_no_script_ran(page)
+    assert PATTERN_PATH in page.locator("#cat-pattern").inner_text()
+    assert HOSTILE in page.locator("#cat-pattern .rationale").inner_text()
+    assert page.locator("#review a[href^='javascript']").count() == 0
+    page.goto(f"/w/{workspace.id}/stores/{store.id}/dreams/")
+    assert_no_script_ran(page)
