@@ -36,6 +36,7 @@ class DemoReport:
     store_id: str
     memories: int
     sessions: int
+    admin_key_secret: str  # an admin key of the demo workspace, for the SDK; shown once
 
 
 def load_demo(*, workspace_name: str = DEMO_WORKSPACE, seed: int = 0) -> DemoReport | None:
@@ -63,11 +64,13 @@ def load_demo(*, workspace_name: str = DEMO_WORKSPACE, seed: int = 0) -> DemoRep
             stores.set_grant(store=store, agent_id=agents[name].id, access=access)
         keys = {name: identity.issue_api_key(workspace=workspace, name=f"{name} key", agent=agent).key
                 for name, agent in agents.items()}
+        admin_key = identity.issue_api_key(workspace=workspace, name="demo admin key")
         importer = Actor(user_id="demo-loader")
         for path, content in files:
             create_memory(store=store, path=path, content=content, actor=_author(path, agents, keys) or importer)
         store.refresh_from_db()
-    return DemoReport(workspace=workspace, store_id=store.id, memories=store.memory_count, sessions=len(exports))
+    return DemoReport(workspace=workspace, store_id=store.id, memories=store.memory_count, sessions=len(exports),
+                      admin_key_secret=admin_key.secret)
 
 
 def _author(path: str, agents: dict, keys: dict) -> Actor | None:

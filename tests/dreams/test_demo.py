@@ -32,6 +32,12 @@ def test_each_agent_has_its_own_grant_and_key(demo):
     assert ApiKey.objects.filter(workspace=demo.workspace, agent__isnull=False).count() == len(DEMO_GRANTS)
 
 
+def test_its_admin_key_reaches_the_demo_store_through_the_sdk(demo, sdk):
+    client = sdk(demo.admin_key_secret)
+    assert [s.id for s in client.beta.memory_stores.list()] == [demo.store_id]
+    assert len(list(client.beta.memory_stores.memories.list(demo.store_id, path_prefix="/notes/"))) == 3
+
+
 def test_agent_notes_are_attributed_to_the_agent_key_and_a_session(demo):
     version = MemoryVersion.objects.get(path="/notes/sre-search.md", store_id=demo.store_id)
     key = ApiKey.objects.get(id=version.api_key_id)

@@ -26,4 +26,5 @@ class Command(BaseCommand):
             self.stdout.write(f"The {workspace!r} workspace already exists; the demo is not loaded again.")
             return
         self.stdout.write(f"Demo loaded: workspace {workspace!r}, store {report.store_id} with {report.memories} "
-                          f"memories, {report.sessions} sessions.")
+                          f"memories, {report.sessions} sessions.\n"
+                          f"  demo API key:   {report.admin_key_secret}  (admin of the demo workspace; shown once)")
