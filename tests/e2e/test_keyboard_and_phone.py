@@ -19,6 +19,12 @@ def runbooks(workspace):
     return store
 
 
+# The deepest elements that stick out past the right edge of the screen: what makes a page scroll sideways.
+WIDEST = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1
+  && ![...e.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + e.textContent.trim().slice(0, 40))"""
+
+
 def tab_to(page, text: str, limit: int = 60) -> None:
     """Press Tab until the focused element's text is `text`."""
     page.wait_for_load_state()
@@ -71,3 +77,48 @@ def test_pages_fit_the_screen_without_sideways_scrolling(page, workspace, runboo
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{url} scrolls sideways by {overflow}px at {width}px"
     page.shot(f"memory-{width}px")
+
+
+@pytest.mark.parametrize("width,height", [(390, 844)])
+def test_every_kind_of_page_fits_a_phone(page, transactional_db, width, height):
+    from dreams import runner
+    from dreams.demo import load_demo
+    from dreams.lifecycle import create_dream
+    from dreams.models import Session
+    from memory.access import Principal
+    from memory.models import Memory, MemoryVersion
+    from memory.store import update_memory
+
+    demo = load_demo()
+    ws, store_id = demo.workspace.id, demo.store_id
+    memory = Memory.objects.get(store_id=store_id, path="/runbooks/deploy.md")
+    update_memory(store=memory.store, memory_id=memory.id, actor=Actor(user_id="user_x"),
+                  content=bytes(memory.blob.data).decode() + "\nA much longer line " * 20)
+    first, second = MemoryVersion.objects.filter(memory_id=memory.id).order_by("seq")
+    dream = create_dream(principal=Principal(workspace=demo.workspace, user_id="user_x"), model="reverie-offline",
+                         inputs=[{"type": "memory_store", "memory_store_id": store_id}], session_filter={})
+    runner.run_dream(dream.id)
+    session = Session.objects.filter(workspace=demo.workspace).order_by("-event_count").first()
+    make_user("root", superuser=True)
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, "root")
+    s = f"/w/{ws}/stores/{store_id}"
+    pages = {
+        "stores": f"/w/{ws}/", "folder": f"{s}/?prefix=/runbooks/", "memory": f"{s}/memories/{memory.id}",
+        "history": f"{s}/memories/{memory.id}/history",
+        "compare-side": f"{s}/memories/{memory.id}/compare?a={first.id}&b={second.id}&mode=side",
+        "activity": f"{s}/activity", "search": f"{s}/search?q=deploy&content=on", "settings": f"{s}/settings",
+        "schedule": f"{s}/schedule", "dream-form": f"{s}/dreams/new", "dreams": f"{s}/dreams/",
+        "review": f"{s}/dreams/{dream.id}", "sessions": f"/w/{ws}/sessions/", "transcript": f"/w/{ws}/sessions/{session.id}",
+        "agents": f"/w/{ws}/agents/", "grants": f"/w/{ws}/grants/",
+    }
+    too_wide = {}
+    for name, url in pages.items():
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            too_wide[name] = (overflow, page.evaluate(WIDEST))
+            page.shot(f"too-wide-{name}")
+    page.goto(pages["review"])
+    page.shot("review-on-a-phone")
+    assert not too_wide, f"pages that scroll sideways at {width}px: {too_wide}"
