@@ -5,6 +5,8 @@ directly (no redirect, no session flash that a reload or the back button could
 replay) and tells every cache not to keep it. Only its SHA-256 is stored.
 """
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -37,6 +39,9 @@ def _key(ws, key_id) -> ApiKey:
     return key
 
 
+MINTED_TOKENS = "console_minted_key_forms"
+
+
 def _keys():
     # Newest first; `secret_hash` never leaves the database for these pages.
     return ApiKey.objects.defer("secret_hash").order_by("revoked_at", "-created_at", "-id")
@@ -49,6 +54,7 @@ def _agents_page(request, ws, *, form=None, key_name="", error=None, key_error=N
     return render(request, "console/agents.html", workspace_context(
         request, ws, section="agents", page=page, workspace_keys=_keys().filter(workspace=ws, agent__isnull=True),
         form=form or {"name": "", "description": ""}, key_name=key_name, error=error, key_error=key_error,
+        mint_token=secrets.token_urlsafe(12),
     ), status=status)
 
 
@@ -74,6 +80,7 @@ def agent(request, workspace_id, agent_id):
     found = _agent(ws, agent_id)
     return render(request, "console/agent.html", workspace_context(
         request, ws, section="agents", agent=found, keys=_keys().filter(agent=found), key_name="", error=None,
+        mint_token=secrets.token_urlsafe(12),
     ))
 
 
@@ -85,6 +92,16 @@ def key_create(request, workspace_id):
     agent_id = request.POST.get("agent_id") or None
     found = _agent(ws, agent_id) if agent_id else None
     name = request.POST.get("name", "").strip()
+    # Each mint form carries a one-time token: sending the same form again (a reload of the
+    # secret page resubmits it) must not quietly make a second key.
+    token = request.POST.get("mint_token", "")
+    minted = request.session.get(MINTED_TOKENS, [])
+    if token and token in minted:
+        messages.info(request, "That form was already sent: its key was made then, and its secret shown once. "
+                               "Make a new key if you need another.")
+        if found is not None:
+            return redirect("console:agent", workspace_id=ws.id, agent_id=found.id)
+        return redirect("console:agents", workspace_id=ws.id)
     try:
         issued = identity.issue_api_key(workspace=ws, name=name, agent=found)
     except ReverieError as exc:
@@ -94,6 +111,8 @@ def key_create(request, workspace_id):
                 error=exc.message,
             ), status=exc.status)
         return _agents_page(request, ws, key_name=name, key_error=exc.message, status=exc.status)
+    if token:
+        request.session[MINTED_TOKENS] = [*minted, token][-50:]
     response = render(request, "console/key_created.html", workspace_context(
         request, ws, section="agents", key=issued.key, secret=issued.secret, agent=found,
     ))

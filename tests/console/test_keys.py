@@ -130,3 +130,20 @@ def test_it_escapes_key_name_on_created_and_revoke_pages(alice_admin, workspace)
     key = ApiKey.objects.get(name=XSS)
     r = alice_admin.get(f"/w/{workspace.id}/keys/{key.id}/revoke")
     assert XSS.encode() not in r.content and b"&lt;script&gt;" in r.content
+
+
+def test_sending_the_same_mint_form_twice_makes_one_key(alice_admin, workspace):
+    agent = identity.create_agent(workspace=workspace, name="bot")
+    page = alice_admin.get(f"/w/{workspace.id}/agents/{agent.id}")
+    token = page.context["mint_token"]
+    form = {"agent_id": agent.id, "name": "laptop", "mint_token": token}
+    assert alice_admin.post(f"/w/{workspace.id}/keys/new", form).status_code == 200
+    again = alice_admin.post(f"/w/{workspace.id}/keys/new", form)  # a reload of the secret page
+    assert again.status_code == 302
+    assert ApiKey.objects.filter(agent=agent).count() == 1
+    assert b"already sent" in alice_admin.get(again["Location"]).content
+    # A fresh form makes a fresh key.
+    fresh = alice_admin.get(f"/w/{workspace.id}/agents/{agent.id}").context["mint_token"]
+    assert fresh != token
+    alice_admin.post(f"/w/{workspace.id}/keys/new", {**form, "mint_token": fresh})
+    assert ApiKey.objects.filter(agent=agent).count() == 2
