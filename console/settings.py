@@ -197,6 +197,7 @@ LOGGING = {
 }
 
 # --- Console ------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "console.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"

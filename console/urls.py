@@ -26,5 +26,6 @@ urlpatterns = [
 ]
 
 handler400 = "console.views.bad_request"
+handler403 = "console.views.forbidden"
 handler404 = "console.views.not_found"
 handler500 = "console.views.server_error"
