@@ -104,3 +104,42 @@ def test_a_member_of_another_workspace_reaches_no_page_of_this_one(name, pattern
     for response in (client.get(url), client.post(url, FORM)):
         assert response.status_code in (404, 405), (url, response.status_code)
     assert _snapshot() == before
+
+
+HOSTILE_QUERIES = [
+    "page=%00", "page=not-a-cursor", "page=-1", "page=99999999999999999999", "prefix=..%2F", "prefix=%00",
+    "prefix=<script>", "q=%00", "q=" + "x" * 5000, "a=x&b=y", "b=" + "z" * 300, "mode=<b>", "since=9999-99-99",
+    "until=2026-13-45", "agent=%27%20OR%201=1", "operation=bogus", "highlight=%00,%22%3E", "outcome=nope",
+    "status=weird", "archived=maybe", "session=<img>", "content=on&q=%25", "q=_&content=on",
+]
+
+
+@pytest.mark.parametrize("name,pattern", IN_WORKSPACE, ids=[name for name, _ in IN_WORKSPACE])
+def test_hostile_query_strings_never_make_a_500(name, pattern, urls_of, alice_admin):
+    url = urls_of(pattern)
+    for query in HOSTILE_QUERIES:
+        r = alice_admin.get(f"{url}?{query}")
+        assert r.status_code < 500, (url, query, r.status_code)
+        r = alice_admin.get(f"{url}?{query}", HTTP_HX_REQUEST="true")
+        assert r.status_code < 500, (url, query, "htmx", r.status_code)
+
+
+HOSTILE_FORMS = [
+    {},
+    {key: "\x00" for key in ("name", "content", "path", "access", "agent_id", "store_id", "expected_sha256", "cron",
+                             "after_sessions", "budget_tokens", "model", "max_sessions", "min_score", "change_ids",
+                             "default_agent_access", "description", "instructions", "mint_token", "session_ids")},
+    {"path": "/" + "a/" * 40 + "x.md", "content": "x" * 200_000, "name": "n" * 5000, "cron": "* * * * * * *",
+     "after_sessions": "99999999999999999999999", "budget_tokens": "1e400", "min_score": "nan", "max_sessions": "-5",
+     "change_ids": ["pchg_nope", ""], "session_ids": ["sesn_nope"], "created_after": "2026-02-30T25:61",
+     "access": "everything", "agent_id": "agent_nope", "store_id": "memstore_nope", "expected_sha256": "zz"},
+]
+
+
+@pytest.mark.parametrize("name,pattern", IN_WORKSPACE, ids=[name for name, _ in IN_WORKSPACE])
+def test_hostile_forms_never_make_a_500(name, pattern, urls_of, alice_admin):
+    url = urls_of(pattern)
+    for form in HOSTILE_FORMS:
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            r = alice_admin.post(url, form, **headers)
+            assert r.status_code < 500, (url, sorted(form)[:3], r.status_code)
