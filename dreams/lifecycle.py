@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from dreams import engines
 from dreams.models import ACTIVE_STATUSES, Dream, DreamStatus, OutputBehavior, Proposal
 from dreams.models.dreams import TERMINAL_STATUSES
+from memory import validation
 from memory.access import Principal, get_store
 from memory.errors import Conflict, InvalidRequest, NotFound
 
@@ -213,7 +214,7 @@ def parse_session_filter(value) -> dict:
         raise InvalidRequest(f"`session_filter` has unknown fields: {', '.join(sorted(unknown))}.")
     result: dict = {}
     if (agents := value.get("agent_ids")) is not None:
-        if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
+        if not isinstance(agents, list) or not all(isinstance(a, str) and validation.is_storable(a) for a in agents):
             raise InvalidRequest("`session_filter.agent_ids` must be a list of agent ids.")
         result["agent_ids"] = sorted(set(agents))
     for field in ("created_after", "created_before"):

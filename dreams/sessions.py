@@ -75,7 +75,7 @@ def validate_title(title) -> str | None:
         raise InvalidRequest("`title` must be a string or null.")
     if len(title) > MAX_TITLE:
         raise InvalidRequest(f"`title` must be at most {MAX_TITLE} characters (got {len(title)}).")
-    if not _storable(title):
+    if not validation.is_storable(title):
         raise InvalidRequest("`title` must not contain NUL characters or lone surrogates.")
     return title
 
@@ -85,7 +85,7 @@ def validate_environment_id(value) -> str:
         raise InvalidRequest(
             f"`environment_id` is required and must be a string of 1 to {MAX_ENVIRONMENT_ID} characters."
         )
-    if not _storable(value):
+    if not validation.is_storable(value):
         raise InvalidRequest("`environment_id` must not contain NUL characters or lone surrogates.")
     return value
 
@@ -175,10 +175,6 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _storable(text: str) -> bool:
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
 def _check_storable(value, field: str) -> None:
     """Every string (keys too) must be storable: PostgreSQL's jsonb refuses NUL and lone surrogates.
     Iterative, so a deeply nested event cannot exhaust the stack."""
@@ -186,7 +182,7 @@ def _check_storable(value, field: str) -> None:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if not _storable(item):
+            if not validation.is_storable(item):
                 raise InvalidRequest(f"`{field}` contains a NUL character or a lone surrogate, which cannot be stored.")
         elif isinstance(item, dict):
             stack.extend(item.keys())

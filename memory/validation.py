@@ -23,7 +23,7 @@ def validate_name(name, *, field: str = "name") -> str:
     return name
 
 
-def _storable(text: str) -> bool:
+def is_storable(text: str) -> bool:
     """Text every database can hold: no NUL (PostgreSQL refuses it) and no lone surrogates."""
     return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
 
@@ -35,7 +35,7 @@ def validate_description(description) -> str:
         raise InvalidRequest("`description` must be a string.")
     if len(description) > MAX_DESCRIPTION:
         raise InvalidRequest(f"`description` must be at most {MAX_DESCRIPTION} characters.")
-    if not _storable(description):
+    if not is_storable(description):
         raise InvalidRequest("`description` must not contain NUL characters or lone surrogates.")
     return description
 
@@ -47,7 +47,7 @@ def merge_metadata(current: dict, patch) -> dict:
     merged = dict(current)
     problems = []
     for key, value in patch.items():
-        if not _storable(key) or (isinstance(value, str) and not _storable(value)):
+        if not is_storable(key) or (isinstance(value, str) and not is_storable(value)):
             problems.append(f"{key[:80]!r} must not contain NUL characters or lone surrogates")
             continue
         if not 1 <= len(key) <= MAX_METADATA_KEY:

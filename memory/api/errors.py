@@ -8,6 +8,7 @@ Validation problems are 400 (never 422), and every 409 carries
 
 import logging
 
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 
@@ -43,6 +44,9 @@ def error_response(request, *, status: int, error_type: str, message: str, error
     return response
 
 
+BAD_VALUE = "The request holds a value that cannot be stored or looked up (such as a NUL character in an id)."
+
+
 def handle_exception(exc, context):
     request = context.get("request")
     if isinstance(exc, ReverieError):
@@ -52,6 +56,11 @@ def handle_exception(exc, context):
         )
     if isinstance(exc, Http404):
         return error_response(request, status=404, error_type="not_found_error", message="Not found.")
+    if isinstance(exc, DataError):
+        # A value the database refuses even to compare, such as an id with a NUL character
+        # (PostgreSQL rejects NUL in any text value): bad input, not a server fault.
+        log.warning("database refused a request value: %s", exc)
+        return error_response(request, status=400, error_type="invalid_request_error", message=BAD_VALUE)
     for cls, (status, error_type) in _DRF_STATUS.items():
         if isinstance(exc, cls):
             return error_response(request, status=status, error_type=error_type, message=_message(exc))

@@ -29,3 +29,9 @@ def test_the_api_keeps_its_json_errors(client, transactional_db):
     r = client.get("/v1/nowhere")
     assert r.status_code == 404
     assert r.json()["type"] == "error" and r.json()["error"]["type"] == "not_found_error"
+
+
+def test_the_console_refuses_a_nul_in_a_form_with_a_page(alice_admin, workspace, store):
+    r = alice_admin.post(f"/w/{workspace.id}/grants/set", {"agent_id": "agent_\x00", "store_id": store.id,
+                                                          "access": "read_only"})
+    assert r.status_code == 400 and b"NUL" in r.content
