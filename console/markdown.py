@@ -7,8 +7,8 @@ nh3 then sanitizes the output again as a second, independent line of defence.
 """
 
 import nh3
-from markdown_it import MarkdownIt
 from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 

@@ -6,7 +6,6 @@ from console import views
 from console.urls_console import auth_urlpatterns
 
 
-
 def _superusers_only(request) -> bool:
     # Django admin bypasses workspaces, so only superusers (admins of every workspace) get in,
     # not every is_staff user.

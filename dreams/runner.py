@@ -14,11 +14,21 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dreams import engines, lifecycle, review, sessions as session_domain
+from dreams import engines, lifecycle, review
+from dreams import sessions as session_domain
 from dreams.engines.base import BaseMemory, BudgetExceeded, Canceled, Change, Context, Event, SessionRecord
-from dreams.models import (ChangeOperation, Dream, DreamStatus, OutputBehavior, Proposal, ProposedChange,
-                           Session, SessionEvent)
-from memory import identity, store as memory_store, stores
+from dreams.models import (
+    ChangeOperation,
+    Dream,
+    DreamStatus,
+    OutputBehavior,
+    Proposal,
+    ProposedChange,
+    Session,
+    SessionEvent,
+)
+from memory import identity, stores
+from memory import store as memory_store
 from memory.access import Actor
 from memory.blobs import put_blob, read_blob
 from memory.models import Memory, MemoryVersion

@@ -17,14 +17,14 @@ from django.db.models import Q
 from django.utils import timezone as dj_timezone
 from django.utils.dateparse import parse_datetime
 
+from dreams.models import Session, SessionEvent, SessionStatus
+from dreams.models.sessions import event_id as new_event_id
 from memory import validation
 from memory.access import Actor
 from memory.api.auth import SESSION_ID  # a session must be nameable in the X-Reverie-Session-Id header
 from memory.cursors import decode_cursor, encode_cursor
 from memory.errors import Conflict, InvalidRequest, NotFound
 from memory.models import Agent, Workspace
-from dreams.models import Session, SessionEvent, SessionStatus
-from dreams.models.sessions import event_id as new_event_id
 
 log = logging.getLogger(__name__)
 

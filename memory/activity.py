@@ -9,9 +9,9 @@ while walking (store, -seq): cheap for common operations and recent windows.
 from dataclasses import dataclass
 from datetime import datetime
 
-from memory.cursors import seq_page
 from memory.errors import InvalidRequest
-from memory.models import ApiKey, ChangeSet, MemoryStore, MemoryVersion, Operation, UserIdentity, Workspace
+from memory.listing import list_versions
+from memory.models import ApiKey, ChangeSet, MemoryStore, Operation, UserIdentity, Workspace
 
 
 @dataclass(frozen=True)
@@ -37,22 +37,14 @@ def list_activity(
         raise InvalidRequest(f"`operation` must be one of {', '.join(Operation.values)}.")
     if since and until and since >= until:
         raise InvalidRequest("The start of the time range must come before its end.")
-    versions = MemoryVersion.objects.filter(store=store)
-    if agent_id:
+    keys = None
+    if agent_id:  # an agent writes through its keys
         keys = list(ApiKey.objects.filter(workspace_id=store.workspace_id, agent_id=agent_id)
                     .values_list("id", flat=True))
-        versions = versions.filter(api_key_id__in=keys)
-    if session_id:
-        versions = versions.filter(session_id=session_id)
-    if operation:
-        versions = versions.filter(operation=operation)
-    if since:
-        versions = versions.filter(created_at__gte=since)
-    if until:
-        versions = versions.filter(created_at__lt=until)
     scope = "activity:" + "|".join(str(v or "") for v in (agent_id, session_id, operation,
                                                           since and since.isoformat(), until and until.isoformat()))
-    return seq_page(versions, scope=scope, token=page, limit=limit, newest_first=True)
+    return list_versions(store=store, limit=limit, page=page, operation=operation or None, api_key_ids=keys,
+                         session_id=session_id or None, created_gte=since, created_lt=until, scope=scope)
 
 
 def writers_of(*, workspace: Workspace, versions) -> dict[str, Writer]:

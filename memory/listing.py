@@ -73,9 +73,11 @@ def list_memories(
 
 def list_versions(
     *, store: MemoryStore, limit: int = 20, page: str | None = None, with_content: bool = False,
-    memory_id=None, operation=None, api_key_id=None, session_id=None, created_gte=None, created_lte=None,
+    memory_id=None, operation=None, api_key_id=None, api_key_ids=None, session_id=None, created_gte=None,
+    created_lte=None, created_lt=None, scope: str = "versions",
 ):
-    """Newest first. Returns (versions, next_page)."""
+    """Newest first. Returns (versions, next_page). `api_key_ids` keeps versions written through any of
+    those keys (an empty list keeps none); `scope` names what a page cursor is valid for."""
     versions = MemoryVersion.objects.filter(store=store)
     if memory_id:
         versions = versions.filter(memory_id=memory_id)
@@ -83,12 +85,16 @@ def list_versions(
         versions = versions.filter(operation=operation)
     if api_key_id:
         versions = versions.filter(api_key_id=api_key_id)
+    if api_key_ids is not None:
+        versions = versions.filter(api_key_id__in=api_key_ids)
     if session_id:
         versions = versions.filter(session_id=session_id)
     if created_gte:
         versions = versions.filter(created_at__gte=created_gte)
     if created_lte:
         versions = versions.filter(created_at__lte=created_lte)
+    if created_lt:
+        versions = versions.filter(created_at__lt=created_lt)
     if with_content:
         versions = versions.select_related("blob")
-    return seq_page(versions, scope="versions", token=page, limit=limit, newest_first=True)
+    return seq_page(versions, scope=scope, token=page, limit=limit, newest_first=True)

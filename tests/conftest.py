@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
 from console.celery import app as celery_app
-
 from memory import identity, stores
 from memory.models import Access
 

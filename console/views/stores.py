@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from console.permissions import store_for, workspace_for
-from console.views.common import workspace_context
 from console.views.auth import remember_workspace
+from console.views.common import workspace_context
 from memory import stores as store_ops
 from memory.errors import ReverieError
 from memory.models import Role

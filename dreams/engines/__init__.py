@@ -6,7 +6,8 @@ from importlib import import_module
 
 from django.conf import settings
 
-from dreams.engines.offline import NAME as OFFLINE, OfflineEngine
+from dreams.engines.offline import NAME as OFFLINE
+from dreams.engines.offline import OfflineEngine
 
 DEFAULT_ENGINE = OFFLINE
 

@@ -1,6 +1,7 @@
 """GET /w/<ws>/stores/<store>/activity: every write to a store, newest first, filtered and paged."""
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import pytest
 

@@ -3,8 +3,7 @@
 from dreams import runner
 from dreams.models import Dream
 from memory import stores
-from tests.console.test_review import (finished_dream, memories, scripted, sessions,  # noqa: F401
-                                       start_dream)
+from tests.console.test_review import finished_dream, memories, scripted, sessions, start_dream  # noqa: F401
 
 
 def url(workspace, store):

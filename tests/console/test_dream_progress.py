@@ -6,8 +6,7 @@ from dreams import runner
 from dreams.engines.base import Change
 from dreams.models import Dream
 from memory import stores
-from tests.console.test_review import (finished_dream, memories, page, scripted, sessions,  # noqa: F401
-                                       start_dream)
+from tests.console.test_review import finished_dream, memories, page, scripted, sessions, start_dream  # noqa: F401
 
 
 class ProbeEngine:

@@ -77,7 +77,8 @@ def test_a_post_without_a_csrf_token_is_refused(name, pattern, urls_of):
     user = get_user_model().objects.create_superuser(username="root", password="pw")
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    r = client.post(urls_of(pattern), FORM)
+    url = urls_of(pattern)
+    r = client.post(url, FORM)
     assert r.status_code == 403, (url, r.status_code)
     assert b"CSRF" in r.content
 

@@ -1,11 +1,10 @@
 """Rolling back an approved dream from its page: one POST, its own report, refusals explained."""
 
+from dreams.models import Proposal, ProposedChange
 from memory.access import Actor
 from memory.models import Memory, MemoryVersion
 from memory.store import update_memory
-from dreams.models import Proposal, ProposedChange
-from tests.console.test_review import (PATTERN_PATH, change, content, dream, memories, page,  # noqa: F401
-                                       scripted, sessions)
+from tests.console.test_review import PATTERN_PATH, change, content, dream, memories, page, scripted, sessions  # noqa: F401
 
 
 def approve_all(client, workspace, store, dream):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from dreams import sessions
-from memory import identity, stores
+from memory import identity
 from memory.access import Actor
 from memory.store import create_memory, delete_memory, update_memory
 

@@ -1,9 +1,9 @@
 """The offline engine's duplicate merging, on data from a billing team (no database)."""
 
+import pytest
+
 from dreams.engines.base import BaseMemory, BudgetExceeded, Context, Event, SessionRecord
 from dreams.engines.offline import OfflineEngine
-
-import pytest
 
 
 def memory(memory_id, path, content, sessions=()):

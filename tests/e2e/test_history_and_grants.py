@@ -63,7 +63,7 @@ def test_an_admin_changes_a_grant_in_place(page, workspace, runbook):
     make_user("alice", workspace=workspace, role=Role.ADMIN)
     sign_in(page, "alice")
     page.get_by_role("link", name="Grants").click()
-    cell = page.get_by_label(f"Access of agent sre-search to store runbooks")
+    cell = page.get_by_label("Access of agent sre-search to store runbooks")
     page.shot("grants-before")
     with page.expect_response(lambda r: "/grants/set" in r.url and r.status == 200):
         cell.select_option("read_only")

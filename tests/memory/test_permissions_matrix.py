@@ -19,8 +19,8 @@ from typing import Any, Callable
 import anthropic
 import pytest
 
-from memory import store as memory_store
 from memory import identity, stores
+from memory import store as memory_store
 from memory.access import Actor
 from memory.identity import hash_secret
 from memory.models import Agent, ApiKey, Blob, Grant, Memory, MemoryStore, MemoryVersion, Operation

@@ -2,9 +2,9 @@
 Raw calls use urllib so that what is on the wire, not what the SDK makes of it, is checked."""
 
 import json
-from datetime import datetime
 import urllib.error
 import urllib.request
+from datetime import datetime
 
 import anthropic
 import pytest

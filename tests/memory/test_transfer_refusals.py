@@ -7,8 +7,8 @@ import unicodedata
 import pytest
 from django.core.management import CommandError, call_command
 
-from memory import stores
 from memory import store as memory_store
+from memory import stores
 from memory.access import Actor
 from memory.models import Memory, MemoryStore
 

@@ -2,8 +2,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.importers import FAILED, ImportFailed, ImportReport, import_session
-from dreams.importers import claude_code, export_files
+from dreams.importers import FAILED, ImportFailed, ImportReport, claude_code, export_files, import_session
 from memory import identity
 from memory.errors import ReverieError
 
