@@ -19,7 +19,8 @@ $(VENV)/.installed: requirements.lock
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
-	@if [ "$${REVERIE_DEMO:-1}" != "0" ]; then $(PY) manage.py load_demo; fi
+	@if [ "$${REVERIE_DEMO:-1}" != "0" ]; then $(PY) manage.py load_demo || \
+		echo "The demo workspace was not loaded (see above); Reverie starts without it."; fi
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Reverie: http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the worker)"
 	@$(VENV)/bin/celery -A console worker --beat --loglevel=INFO --concurrency=2 \
