@@ -1,4 +1,4 @@
-"""Dreams: the form, live progress, cancel, review, approve, reject, rollback, history."""
+"""Dreams: the form, live progress, cancel, rerun, review, approve, reject, rollback, history."""
 
 from django.urls import path
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path(D, dreams.dream_detail, name="dream"),
     path(D + "/progress", dreams.dream_progress, name="dream_progress"),
     path(D + "/cancel", dreams.dream_cancel, name="dream_cancel"),
+    path(D + "/rerun", dreams.dream_rerun, name="dream_rerun"),
     path(D + "/approve", review.dream_approve, name="dream_approve"),
     path(D + "/reject", review.dream_reject, name="dream_reject"),
     path(D + "/rollback", review.dream_rollback, name="dream_rollback"),

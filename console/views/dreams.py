@@ -225,3 +225,16 @@ def dream_cancel(request, workspace_id, store_id, dream_id):
         return render_dream(request, ws, store, dream, error=exc.message, status=exc.status)
     messages.success(request, f"Dream {dream.id} is {dream.status}.")
     return redirect("console:dream", workspace_id=ws.id, store_id=store.id, dream_id=dream.id)
+
+
+@login_required
+@require_POST
+def dream_rerun(request, workspace_id, store_id, dream_id):
+    """A new dream with this one's inputs and settings (after a conflict, or over newer sessions)."""
+    ws, store, dream = dream_for(request, workspace_id, store_id, dream_id, role=Role.OPERATOR)
+    try:
+        again = lifecycle.rerun_dream(principal=principal_for(request, ws), dream=dream)
+    except ReverieError as exc:
+        return render_dream(request, ws, store, dream, error=exc.message, status=exc.status)
+    messages.success(request, f"Started dream {again.id} with the settings of {dream.id}.")
+    return redirect("console:dream", workspace_id=ws.id, store_id=store.id, dream_id=again.id)
