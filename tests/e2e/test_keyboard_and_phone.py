@@ -122,3 +122,16 @@ def test_every_kind_of_page_fits_a_phone(page, transactional_db, width, height):
     page.goto(pages["review"])
     page.shot("review-on-a-phone")
     assert not too_wide, f"pages that scroll sideways at {width}px: {too_wide}"
+
+
+def test_the_first_tab_offers_to_skip_the_navigation(page, workspace, runbooks):
+    make_user("olga", workspace=workspace, role=Role.OPERATOR)
+    sign_in(page, "olga")
+    page.goto(f"/w/{workspace.id}/stores/{runbooks.id}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0  # visible once focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is inside the page's content, past the workspace and store navigation.
+    assert page.evaluate("document.activeElement.closest('main') !== null")
