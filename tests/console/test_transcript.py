@@ -272,3 +272,25 @@ def test_it_keeps_the_query_count_flat(vic_viewer, workspace, agent, store, djan
     with django_assert_max_num_queries(14):
         r = vic_viewer.get(_url(session, highlight="sevt_r59"))
     assert r.status_code == 200 and len(r.context["rows"]) == 120 and len(r.context["written"]) == 5
+
+
+def test_imported_transcripts_of_every_kind_render(alice_admin, workspace):
+    """Claude Code transcripts and session exports, imported as a user would, render without error."""
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from dreams.models import Session
+
+    data = Path(__file__).resolve().parents[1] / "dreams" / "data"
+    call_command("import_sessions", str(data / "claude_code"), str(data / "sre-fleet"), "--workspace",
+                 workspace.name, stdout=io.StringIO(), stderr=io.StringIO())
+    sessions = list(Session.objects.filter(workspace=workspace))
+    assert len(sessions) > 10
+    listing = alice_admin.get(f"/w/{workspace.id}/sessions/")
+    assert listing.status_code == 200
+    for session in sessions:
+        r = alice_admin.get(f"/w/{workspace.id}/sessions/{session.id}")
+        assert r.status_code == 200, session.id
+        assert 'id="event-' in r.content.decode()
