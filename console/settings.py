@@ -177,6 +177,10 @@ SPECTACULAR_SETTINGS = {
 # --- Reverie limits (defaults match the hosted API) ----------------------------
 REVERIE_MAX_MEMORIES_PER_STORE = env_int("REVERIE_MAX_MEMORIES_PER_STORE", 2000, minimum=1)
 REVERIE_MAX_MEMORY_BYTES = env_int("REVERIE_MAX_MEMORY_BYTES", 102_400, minimum=1)
+# Session event streams (SSE): each open stream holds a server thread, so a process keeps
+# at most this many (more answer 429) and ends each after this many seconds (clients reconnect).
+REVERIE_MAX_EVENT_STREAMS = env_int("REVERIE_MAX_EVENT_STREAMS", 2, minimum=1)
+REVERIE_EVENT_STREAM_SECONDS = env_int("REVERIE_EVENT_STREAM_SECONDS", 300, minimum=1)
 # A memory of 100 kB can grow six-fold when JSON-escaped; requests beyond this answer 413.
 REVERIE_MAX_REQUEST_BYTES = env_int("REVERIE_MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REVERIE_MAX_REQUEST_BYTES

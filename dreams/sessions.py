@@ -10,6 +10,7 @@ the session's summary (status, outcome, counts) is folded in the same transactio
 
 import logging
 import math
+import time
 from datetime import datetime, timezone
 
 from django.db import IntegrityError, transaction
@@ -447,6 +448,33 @@ def list_events(*, session: Session, types=(), processed_gt=None, processed_gte=
         if value is not None:
             events = events.filter(**{f"processed_at__{lookup}": value})
     return events
+
+
+def follow_events(*, session_id: str, after_seq: int, poll_seconds: float = 0.5, heartbeat_seconds: float = 15,
+                  max_seconds: float = 300, clock=time.monotonic, sleep=time.sleep):
+    """Events appended to a session after `after_seq`, in order, as they arrive: the live tail
+    behind the event stream. Yields None as a heartbeat when nothing came for `heartbeat_seconds`.
+    Ends once the session is terminated, archived or deleted (after what it had), or after
+    `max_seconds`, when a client reconnects to go on. Polls: a row a poll, on the (session, seq) index."""
+    started = last_sent = clock()
+    while True:
+        batch = list(SessionEvent.objects.filter(session_id=session_id, seq__gt=after_seq).order_by("seq")[:100])
+        for event in batch:
+            after_seq = event.seq
+            yield event
+        if batch:
+            last_sent = clock()
+            if len(batch) == 100:
+                continue  # more are waiting: no pause
+        state = Session.objects.filter(pk=session_id).values_list("status", "archived_at").first()
+        if state is None or state[0] == SessionStatus.TERMINATED or state[1] is not None:
+            return
+        if clock() - started >= max_seconds:
+            return
+        if clock() - last_sent >= heartbeat_seconds:
+            last_sent = clock()
+            yield None
+        sleep(poll_seconds)
 
 
 def page_sessions(sessions, *, order: str = "desc", token: str | None = None, limit: int = 20):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("v1/sessions/<str:session_id>", sessions.session_detail),
     path("v1/sessions/<str:session_id>/archive", sessions.archive),
     path("v1/sessions/<str:session_id>/events", sessions.events),
+    path("v1/sessions/<str:session_id>/events/stream", sessions.events_stream),
     path("v1/memory_stores/<str:store_id>/dream_policy", policies.dream_policy),
     path("v1/dreams", dreams.dreams),
     path("v1/dreams/<str:dream_id>", dreams.dream),

@@ -9,7 +9,13 @@ and appends to. Who may do what:
   which sessions dreams learn from, so an agent does not grade itself.
 """
 
-from rest_framework.decorators import api_view
+import json
+import threading
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from dreams import sessions
@@ -17,7 +23,7 @@ from dreams.models import Session
 from memory import identity
 from memory.api import params
 from memory.api.render import timestamp
-from memory.errors import InvalidRequest, PermissionDenied
+from memory.errors import InvalidRequest, PermissionDenied, ReverieError
 
 ORDERS = ("asc", "desc")
 _SNAPSHOT_FIELDS = ("model", "system", "tools", "skills", "mcp_servers", "description")
@@ -101,6 +107,74 @@ def events(request, session_id):
         limit=params.get_limit(request),
     )
     return Response({"data": [row.payload for row in rows], "next_page": next_page})
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets a client that accepts only text/event-stream reach the stream view (errors stay JSON)."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode()
+
+
+class TooManyStreams(ReverieError):
+    status = 429
+    error_type = "rate_limit_error"
+
+
+_slots = threading.Lock()
+_open_streams = 0
+
+
+class _EventStream:
+    """The SSE body: one `event: <type>` frame per session event, `ping` frames while idle.
+    It holds one of the process's stream slots until the server closes it (end or disconnect)."""
+
+    def __init__(self, session_id: str, after_seq: int):
+        self.events = sessions.follow_events(session_id=session_id, after_seq=after_seq,
+                                             max_seconds=settings.REVERIE_EVENT_STREAM_SECONDS)
+        self.released = False
+
+    def __iter__(self):
+        # A comment frame first, so the status and headers reach the client before any event does.
+        yield b": stream open\n\n"
+        for event in self.events:
+            if event is None:
+                yield b"event: ping\ndata: {}\n\n"
+            else:
+                yield f"event: {event.type}\ndata: {json.dumps(event.payload)}\n\n".encode()
+
+    def close(self):
+        global _open_streams
+        self.events.close()
+        with _slots:
+            if not self.released:
+                self.released = True
+                _open_streams -= 1
+
+
+@api_view(["GET"])
+@renderer_classes([JSONRenderer, EventStreamRenderer])
+def events_stream(request, session_id):
+    """`sessions.events.stream`: the events appended from now on, as server-sent events, until the
+    session is terminated or archived (or REVERIE_EVENT_STREAM_SECONDS pass; reconnect to go on).
+    `event_deltas` is accepted and has nothing to send: events reach Reverie whole."""
+    global _open_streams
+    principal = request.user
+    session = sessions.get_session(workspace=principal.workspace, session_id=session_id, agent=principal.agent)
+    params.get_list(request, "event_deltas")
+    after = session.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    with _slots:
+        if _open_streams >= settings.REVERIE_MAX_EVENT_STREAMS:
+            raise TooManyStreams(f"This server process already serves {_open_streams} event streams "
+                                 "(REVERIE_MAX_EVENT_STREAMS); retry shortly.")
+        _open_streams += 1
+    response = StreamingHttpResponse(_EventStream(session.id, after), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # a proxy in front must not hold frames back
+    return response
 
 
 def _create(request, principal) -> Session:
