@@ -145,11 +145,9 @@ def _create(request, ws, store, form) -> Dream:
             raise InvalidRequest("Tick at least one session, or choose sessions with a filter.")
         inputs.append({"type": "sessions", "session_ids": form["session_ids"]})
     else:
+        # The domain resolves the filter when the dream starts. One that matches nothing is
+        # allowed, as in the API: the dream still works from the store alone (duplicates).
         session_filter = session_filter_of(form)
-        # The domain resolves a filter when the dream starts; the console refuses one that
-        # matches nothing now, since the operator just saw the count.
-        if not lifecycle.sessions_matching(workspace=ws, session_filter=session_filter).exists():
-            raise InvalidRequest("No sessions match this filter; there is nothing to dream about.")
     return lifecycle.create_dream(
         principal=principal_for(request, ws), inputs=inputs, model=form["model"],
         instructions=form["instructions"].replace("\r\n", "\n") or None,

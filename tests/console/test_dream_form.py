@@ -114,7 +114,6 @@ def test_preview_counts_without_starting_anything(olga_operator, workspace, stor
     ({"max_sessions": "many"}, "Max sessions must be a number", 400),
     ({"created_after": "yesterday"}, "RFC 3339", 400),
     ({"output_behavior": "sideways"}, "create_new", 400),
-    ({"min_outcome": "satisfied"}, "No sessions match this filter", 400),
     ({"mode": "selected"}, "Tick at least one session", 400),
     ({"mode": "selected", "session_ids": ["sesn_nope"]}, "not found", 404),
     ({"instructions": "x" * 4097}, "1 to 4096", 400),
@@ -160,3 +159,16 @@ def test_it_refuses_an_archived_store(olga_operator, workspace, store, sessions)
     assert r.status_code == 400
     assert b"archived" in r.content
     assert not Dream.objects.exists()
+
+
+def test_a_store_without_sessions_can_still_dream(olga_operator, workspace, store, note):
+    """No session matches: the dream starts anyway and works from the store alone, as through the API."""
+    from dreams.models import Dream
+
+    form = olga_operator.get(f"/w/{workspace.id}/stores/{store.id}/dreams/new")
+    assert b"The dream will work from the store alone" in form.content
+    r = olga_operator.post(f"/w/{workspace.id}/stores/{store.id}/dreams/new",
+                           {"mode": "filter", "model": "reverie-offline", "output_behavior": "create_new",
+                            "max_sessions": "100"})
+    assert r.status_code == 302
+    assert Dream.objects.get(input_store=store).session_filter == {"max_sessions": 100}
