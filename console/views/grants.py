@@ -20,18 +20,21 @@ from memory import stores as store_ops
 from memory.errors import ReverieError
 from memory.models import Access, Agent, Grant, Role
 
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # agents (rows) per page
+STORE_COLUMNS = 12  # stores (columns) per page: the matrix stays readable and bounded both ways
 
 
 def _cell(agent, store, access, *, error=None) -> dict:
     return {"agent": agent, "store": store, "access": access or "", "error": error}
 
 
-def _matrix(ws, page_number) -> dict:
-    """Three queries whatever the size: the page of agents (and its count), the stores, their grants."""
+def _matrix(ws, page_number, stores_number) -> dict:
+    """Five queries whatever the size: a page of agents and one of stores (each with its count), their grants."""
     page = Paginator(ws.agents.order_by("name", "id"), PAGE_SIZE).get_page(page_number)
     agents = list(page.object_list)
-    stores = list(ws.memory_stores.filter(archived_at__isnull=True).order_by("name", "id"))
+    store_page = Paginator(ws.memory_stores.filter(archived_at__isnull=True).order_by("name", "id"),
+                           STORE_COLUMNS).get_page(stores_number)
+    stores = list(store_page.object_list)
     granted = {
         (agent_id, store_id): access
         for agent_id, store_id, access in Grant.objects.filter(
@@ -39,23 +42,30 @@ def _matrix(ws, page_number) -> dict:
         ).values_list("agent_id", "store_id", "access")
     }
     rows = [{"agent": a, "cells": [_cell(a, s, granted.get((a.id, s.id))) for s in stores]} for a in agents]
-    return {"page": page, "stores": stores, "rows": rows}
+    return {"page": page, "store_page": store_page, "stores": stores, "rows": rows}
 
 
-def _page_number(request) -> str:
-    page = request.POST.get("page") or request.GET.get("page") or "1"
+def _page_number(request, name: str = "page") -> str:
+    page = request.POST.get(name) or request.GET.get(name) or "1"
     return page if page.isdigit() else "1"
+
+
+def _numbers(request) -> dict:
+    """Which page of agents (`page`) and of stores (`stores`) the matrix shows; forms carry both."""
+    return {"page_number": _page_number(request), "stores_number": _page_number(request, "stores")}
 
 
 def _render_page(request, ws, *, error=None, status=200):
     return render(request, "console/grants.html", workspace_context(
-        request, ws, section="grants", access_choices=Access.choices, error=error, page_number=_page_number(request),
-        **_matrix(ws, _page_number(request)),
+        request, ws, section="grants", access_choices=Access.choices, error=error, **_numbers(request),
+        **_matrix(ws, _page_number(request), _page_number(request, "stores")),
     ), status=status)
 
 
 def _back(ws, request):
-    return redirect(reverse("console:grants", args=[ws.id]) + f"?page={_page_number(request)}")
+    numbers = _numbers(request)
+    return redirect(reverse("console:grants", args=[ws.id])
+                    + f"?page={numbers['page_number']}&stores={numbers['stores_number']}")
 
 
 @login_required
@@ -85,12 +95,12 @@ def grant_set(request, workspace_id):
         current = Grant.objects.filter(store=store, agent=agent).values_list("access", flat=True).first()
         return render(request, "console/grants.html#cell", workspace_context(
             request, ws, cell=_cell(agent, store, current, error=exc.message), access_choices=Access.choices,
-            page_number=_page_number(request),
+            **_numbers(request),
         ), status=exc.status)
     if request.htmx:
         return render(request, "console/grants.html#cell", workspace_context(
             request, ws, cell=_cell(agent, store, access), access_choices=Access.choices,
-            page_number=_page_number(request), saved=True,
+            **_numbers(request), saved=True,
         ))
     label = "the store default" if access == "" else Access(access).label
     messages.success(request, f"{agent.name} now has {label} on {store.name}.")
@@ -112,7 +122,7 @@ def grant_default(request, workspace_id):
         store.refresh_from_db()
         return render(request, "console/grants.html#default_cell", workspace_context(
             request, ws, store=store, default_error=error.message if error else None, access_choices=Access.choices,
-            page_number=_page_number(request),
+            **_numbers(request),
         ), status=error.status if error else 200)
     if error:
         return _render_page(request, ws, error=error.message, status=error.status)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,6 +12,9 @@ from console.views.common import workspace_context
 from memory import stores as store_ops
 from memory.errors import ReverieError
 from memory.models import Role
+
+
+STORES_PER_PAGE = 50
 
 
 @login_required
@@ -30,11 +34,14 @@ def workspace(request, workspace_id):
         else:
             messages.success(request, f"Created memory store {store.name}.")
             return redirect("console:workspace", workspace_id=ws.id)
-    stores = store_ops.with_usage(ws.memory_stores.order_by("archived_at", "name", "id"))
+    # Active stores first, by name; the usage sums run for this page's stores only.
+    page = Paginator(store_ops.with_usage(ws.memory_stores.order_by("archived_at", "name", "id")),
+                     STORES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "console/workspace.html",
-        workspace_context(request, ws, section="stores", stores=stores, form=form, error=error),
+        workspace_context(request, ws, section="stores", stores=page.object_list, page=page, form=form,
+                          error=error),
         status=400 if error else 200,
     )
 

@@ -99,3 +99,15 @@ def test_it_shows_each_store_size_and_its_last_write(alice_admin, workspace, sto
     assert stores["ops"].last_change == note.updated_at
     assert stores["extra-0"].total_bytes == 0 and stores["extra-0"].last_change is None
     assert f"{note.size_bytes}\xa0bytes".encode() in r.content
+
+
+def test_it_pages_a_long_store_list(alice_admin, workspace):
+    from memory import stores as store_ops
+
+    for index in range(53):
+        store_ops.create_store(workspace=workspace, name=f"store-{index:02d}")
+    first = alice_admin.get(f"/w/{workspace.id}/")
+    assert len(first.context["stores"]) == 50 and b'rel="next"' in first.content
+    second = alice_admin.get(f"/w/{workspace.id}/?page=2")
+    assert [s.name for s in second.context["stores"]] == ["store-50", "store-51", "store-52"]
+    assert alice_admin.get(f"/w/{workspace.id}/?page=junk").status_code == 200  # the first page
