@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,8 +28,11 @@ from memory.diff import diff_texts
 from memory.errors import NotFound, ReverieError
 from memory.models import Blob, Role, UserIdentity
 
-# A proposal bigger than this is reviewed through the API; the page says so.
-MAX_CHANGES_SHOWN = 300
+CHANGES_PER_PAGE = 50
+MAX_REFUSALS_SHOWN = 100
+# Categories in the order the review shows them (pattern, dedup, stale, verify, other).
+_CATEGORY_ORDER = Case(*[When(category=c, then=Value(i)) for i, c in enumerate(ChangeCategory.values)],
+                       default=Value(len(ChangeCategory.values)), output_field=IntegerField())
 RECENT_ACTIVITY = 8
 
 
@@ -49,7 +54,7 @@ def render_dream(request, ws, store, dream: Dream, *, error: str | None = None, 
     name_starters([dream])
     return render(request, template, store_context(
         request, ws, store, store_section="dreams", dream=dream, error=error,
-        **progress_context(dream), **review_context(ws, store, dream),
+        **progress_context(dream), **review_context(ws, store, dream, request.GET.get("changes")),
     ), status=status)
 
 
@@ -116,34 +121,37 @@ def _store_path(tool_path) -> str:
 # --- review ---------------------------------------------------------------------------------------------
 
 
-def review_context(ws, store, dream: Dream) -> dict:
+def review_context(ws, store, dream: Dream, page_number=None) -> dict:
+    """Counts, files touched and report over the whole proposal; the changes themselves a page
+    at a time (by category, then in the order the dream proposed them), so a big proposal
+    renders as fast as a small one."""
     proposal = getattr(dream, "proposal", None)
     if proposal is None or not dream.is_terminal:
         return {"proposal": None}
-    changes = list(proposal.changes.select_related("blob").order_by("seq")[: MAX_CHANGES_SHOWN + 1])
-    truncated = len(changes) > MAX_CHANGES_SHOWN
-    changes = changes[:MAX_CHANGES_SHOWN]
+    every = proposal.changes.all()
+    by_category = dict(every.order_by().values_list("category").annotate(n=Count("pk")))
+    states = dict(every.order_by().values_list("review_state").annotate(n=Count("pk")))
+    touched = sorted({p for pair in every.values_list("base_path", "path") for p in pair if p})
+    page = Paginator(every.select_related("blob").order_by(_CATEGORY_ORDER, "seq"), CHANGES_PER_PAGE) \
+        .get_page(page_number)
+    changes = list(page.object_list)
     bases = {b.sha256: read_blob(b) for b in Blob.objects.filter(
         sha256__in={c.base_sha256 for c in changes if c.base_sha256})}
-    groups = {category: [] for category in ChangeCategory.values}
-    states: dict[str, int] = {}
-    touched = set()
-    rows = []
+    groups: dict[str, list] = {}
     for change in changes:
-        rows.append(_change_row(ws, store, change, bases))
-        groups.setdefault(change.category, []).append(rows[-1])
-        states[change.review_state] = states.get(change.review_state, 0) + 1
-        touched.update(p for p in (change.base_path, change.path) if p)
+        groups.setdefault(change.category, []).append(_change_row(ws, store, change, bases))
+    categories = [c for c in ChangeCategory.values if by_category.get(c)] + sorted(
+        c for c in by_category if c not in ChangeCategory.values)
     return {
         "proposal": proposal,
-        "groups": [{"category": c, "changes": rows} for c, rows in groups.items() if rows],
-        "category_counts": [(c, len(rows)) for c, rows in groups.items() if rows],
+        "groups": [{"category": c, "changes": rows, "total": by_category[c]} for c, rows in groups.items()],
+        "category_counts": [(c, by_category[c]) for c in categories],
         "state_counts": sorted(states.items()),
-        "touched": sorted(touched),
-        "change_total": len(changes),
-        "truncated": truncated,
-        "rolled_back": [r for r in rows if r["change"].review_state == ReviewState.ROLLED_BACK],
-        "refused": [r for r in rows if r["change"].review_state == ReviewState.ROLLBACK_REFUSED],
+        "touched": touched,
+        "change_total": sum(by_category.values()),
+        "change_page": page,
+        "rolled_back_count": states.get(ReviewState.ROLLED_BACK, 0),
+        "refused": list(every.filter(review_state=ReviewState.ROLLBACK_REFUSED).order_by("seq")[:MAX_REFUSALS_SHOWN]),
         "pending_count": states.get(ReviewState.PENDING, 0),
         "applied_count": states.get(ReviewState.APPLIED, 0),
         "can_review": proposal.status == "open" and states.get(ReviewState.PENDING, 0) > 0,

@@ -294,7 +294,29 @@ def test_the_whole_flow_by_clicking(olga_operator, workspace):
 def test_the_review_page_costs_no_query_per_change(olga_operator, workspace, store, dream,
                                                    django_assert_max_num_queries):
     olga_operator.get(page(workspace, store, dream))  # the first visit records the user's public id
-    with django_assert_max_num_queries(14):
+    # A constant: the page, its counts and files touched, one page of changes with their bases.
+    with django_assert_max_num_queries(20):
         r = olga_operator.get(page(workspace, store, dream))
     assert r.status_code == 200
     assert "Content unchanged; only the path moves." in r.content.decode()
+
+
+def test_a_big_proposal_is_reviewed_a_page_at_a_time(olga_operator, workspace, store, sessions, scripted):
+    from console.views.review import CHANGES_PER_PAGE
+
+    actor = Actor(user_id="user_fixture")
+    for index in range(CHANGES_PER_PAGE + 10):
+        create_memory(store=store, path=f"/notes/n{index:03d}.md", content=f"Note {index}.", actor=actor)
+    big = finished_dream(workspace, store, sessions, model=scripted)
+    total = big.proposal.changes.count()
+    assert total == CHANGES_PER_PAGE + 11  # one stale change per memory, plus the pattern
+    first = olga_operator.get(page(workspace, store, big))
+    body = first.content.decode()
+    assert body.count('<article class="change') == CHANGES_PER_PAGE
+    assert f"{total} changes" in body and "Next changes" in body
+    assert f'<span class="badge">{total - 1}</span>' in body  # the stale group counts all its changes
+    second = olga_operator.get(page(workspace, store, big) + "?changes=2").content.decode()
+    assert second.count('<article class="change') == 11
+    # "Approve all" takes every pending change, not only the page shown.
+    olga_operator.post(page(workspace, store, big) + "/approve", {"scope": "all"})
+    assert not big.proposal.changes.filter(review_state="pending").exists()
