@@ -29,6 +29,14 @@ from memory.errors import NotFound, ReverieError
 from memory.models import Blob, Role, UserIdentity
 
 CHANGES_PER_PAGE = 50
+# One line per category, shown under its heading, for an operator new to dreams.
+CATEGORY_HELP = {
+    "pattern": "Something agents worked out again and again in their sessions, written down once.",
+    "dedup": "The same fact kept in several memories: one copy stays, the others go.",
+    "stale": "A command or fact that stopped working in recent sessions, replaced by what worked instead.",
+    "verify": "Facts that sessions confirmed, marked with when and in which session.",
+    "other": "Changes that fit none of the kinds above.",
+}
 MAX_REFUSALS_SHOWN = 100
 # Categories in the order the review shows them (pattern, dedup, stale, verify, other).
 _CATEGORY_ORDER = Case(*[When(category=c, then=Value(i)) for i, c in enumerate(ChangeCategory.values)],
@@ -144,7 +152,8 @@ def review_context(ws, store, dream: Dream, page_number=None) -> dict:
         c for c in by_category if c not in ChangeCategory.values)
     return {
         "proposal": proposal,
-        "groups": [{"category": c, "changes": rows, "total": by_category[c]} for c, rows in groups.items()],
+        "groups": [{"category": c, "changes": rows, "total": by_category[c], "help": CATEGORY_HELP.get(c, "")}
+                   for c, rows in groups.items()],
         "category_counts": [(c, by_category[c]) for c in categories],
         "state_counts": sorted(states.items()),
         "touched": touched,

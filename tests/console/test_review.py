@@ -134,6 +134,12 @@ def test_it_groups_the_changes_by_category_with_diffs_and_evidence(vic_viewer, w
     assert 'name="change_ids"' not in body and "Approve selected" not in body
 
 
+def test_each_category_says_what_its_changes_are(vic_viewer, workspace, store, dream):
+    body = vic_viewer.get(page(workspace, store, dream)).content.decode()
+    assert "The same fact kept in several memories" in body  # dedup
+    assert "stopped working in recent sessions" in body  # stale
+
+
 def test_it_escapes_everything_the_dream_wrote(olga_operator, workspace, store, dream):
     r = olga_operator.get(page(workspace, store, dream))
     body = r.content.decode()
