@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from console.permissions import principal_for, store_for, workspace_for
-from console.views.common import store_context
+from console.views.common import store_context, text_field
 from console.views.review import dream_for, name_starters, progress_context, render_dream
 from dreams import engines, lifecycle
 from dreams.models import Dream, OutputBehavior, ReviewState, Session
@@ -66,7 +66,7 @@ def _form_from(request) -> dict:
         "min_score": data.get("min_score", "").strip(),
         "max_sessions": data.get("max_sessions", "").strip() or str(lifecycle.MAX_SESSION_IDS),
         "session_ids": data.getlist("session_ids"),
-        "instructions": data.get("instructions", ""),
+        "instructions": text_field(data, "instructions"),
         "model": data.get("model") or engines.DEFAULT_ENGINE,
         "budget_tokens": data.get("budget_tokens", "").strip(),
         "output_behavior": data.get("output_behavior") or OutputBehavior.CREATE_NEW,
@@ -150,7 +150,7 @@ def _create(request, ws, store, form) -> Dream:
         session_filter = session_filter_of(form)
     return lifecycle.create_dream(
         principal=principal_for(request, ws), inputs=inputs, model=form["model"],
-        instructions=form["instructions"].replace("\r\n", "\n") or None,
+        instructions=form["instructions"] or None,
         output_behavior=lifecycle.behavior_request(form["output_behavior"], store.id),
         session_filter=session_filter,
         budget_tokens=_number(form["budget_tokens"], "Budget", int), trigger="console",

@@ -62,6 +62,13 @@ def _render_page(request, ws, *, error=None, status=200):
     ), status=status)
 
 
+def _render_cell(request, ws, cell, *, status=200, saved=False):
+    """One cell of the matrix, the htmx answer to a change in it."""
+    return render(request, "console/grants.html#cell", workspace_context(
+        request, ws, cell=cell, access_choices=Access.choices, saved=saved, **_numbers(request),
+    ), status=status)
+
+
 def _back(ws, request):
     numbers = _numbers(request)
     return redirect(reverse("console:grants", args=[ws.id])
@@ -93,15 +100,9 @@ def grant_set(request, workspace_id):
         if not request.htmx:
             return _render_page(request, ws, error=exc.message, status=exc.status)
         current = Grant.objects.filter(store=store, agent=agent).values_list("access", flat=True).first()
-        return render(request, "console/grants.html#cell", workspace_context(
-            request, ws, cell=_cell(agent, store, current, error=exc.message), access_choices=Access.choices,
-            **_numbers(request),
-        ), status=exc.status)
+        return _render_cell(request, ws, _cell(agent, store, current, error=exc.message), status=exc.status)
     if request.htmx:
-        return render(request, "console/grants.html#cell", workspace_context(
-            request, ws, cell=_cell(agent, store, access), access_choices=Access.choices,
-            **_numbers(request), saved=True,
-        ))
+        return _render_cell(request, ws, _cell(agent, store, access), saved=True)
     label = "the store default" if access == "" else Access(access).label
     messages.success(request, f"{agent.name} now has {label} on {store.name}.")
     return _back(ws, request)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from console.permissions import store_for, workspace_for
-from console.views.common import store_context
+from console.views.common import store_context, text_field
 from dreams import engines, lifecycle, triggers
 from dreams.models import DreamPolicy, OutputBehavior
 from memory.errors import InvalidRequest, ReverieError
@@ -45,7 +45,7 @@ def _form_of(policy: DreamPolicy | None) -> dict:
 def _read_form(post) -> dict:
     form = {name: post.get(name, "").strip() for name in ("cron", "after_sessions", "min_outcome", "model_id",
                                                           "output_behavior")}
-    form["instructions"] = post.get("instructions", "")
+    form["instructions"] = text_field(post, "instructions")
     return form
 
 
