@@ -2,10 +2,10 @@
 
 from django.urls import path
 
+from console.routes import STORE, WORKSPACE
 from console.views import agents, grants, schedules, store_settings
 
-W = "w/<str:workspace_id>/"
-S = W + "stores/<str:store_id>/"
+W, S = WORKSPACE, STORE
 
 urlpatterns = [
     path(S + "settings", store_settings.store_settings, name="store_edit"),

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
+from console.routes import STORE
 from console.views import dreams, review
 
-S = "w/<str:workspace_id>/stores/<str:store_id>/"
+S = STORE
 D = S + "dreams/<str:dream_id>"
 
 urlpatterns = [

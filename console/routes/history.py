@@ -2,10 +2,10 @@
 
 from django.urls import path
 
+from console.routes import MEMORY, STORE
 from console.views import history, search
 
-S = "w/<str:workspace_id>/stores/<str:store_id>/"
-M = S + "memories/<str:memory_id>/"
+S, M = STORE, MEMORY
 V = M + "versions/<str:version_id>"
 
 urlpatterns = [

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
+from console.routes import WORKSPACE
 from console.views import sessions
 
-W = "w/<str:workspace_id>/"
+W = WORKSPACE
 
 urlpatterns = [
     path(W + "sessions/", sessions.session_list, name="sessions"),
