@@ -46,7 +46,7 @@ class Pattern:
     commands: set[str] = field(default_factory=set)  # exact command keys (a shape pattern has several)
 
 
-class PatternAnalyzer:
+class PatternAnalyzer(transcripts.UsableSessionSteps):
     kind = "pattern"
 
     def __init__(self, facts: list[Fact], *, min_sessions: int = MIN_SESSIONS):
@@ -59,14 +59,6 @@ class PatternAnalyzer:
         self.preemptive: dict[tuple, dict[str, list[str]]] = {}  # (command, action) -> session -> event ids
         self.session = None
         self.steps: list[Step] = []
-
-    def start_session(self, session) -> None:
-        self.session = session if transcripts.usable(session) else None
-        self.steps = []
-
-    def observe(self, event, texts, step: Step | None) -> None:
-        if self.session is not None and step is not None:
-            self.steps.append(step)
 
     def end_session(self) -> None:
         if self.session is None:

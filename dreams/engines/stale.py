@@ -38,7 +38,7 @@ class Replacement:
     agents: set[str] = field(default_factory=set)
 
 
-class StaleAnalyzer:
+class StaleAnalyzer(transcripts.UsableSessionSteps):
     kind = "stale"
 
     def __init__(self, facts: list[Fact], *, min_sessions: int = MIN_SESSIONS):
@@ -49,14 +49,6 @@ class StaleAnalyzer:
         self.success_count = 0
         self.session = None
         self.steps: list[Step] = []  # this session's steps only
-
-    def start_session(self, session) -> None:
-        self.session = session if transcripts.usable(session) else None
-        self.steps = []
-
-    def observe(self, event, texts, step: Step | None) -> None:
-        if self.session is not None and step is not None:
-            self.steps.append(step)
 
     def end_session(self) -> None:
         if self.session is None:

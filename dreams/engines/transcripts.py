@@ -30,6 +30,21 @@ def satisfied(session: SessionRecord) -> bool:
     return session.outcome_result == "satisfied"
 
 
+class UsableSessionSteps:
+    """For analyzers that judge a whole session's steps at its end: collects the steps of the
+    session being read, and none of a session that is not `usable` (self.session is None then)."""
+
+    session = None  # until the first start_session
+
+    def start_session(self, session) -> None:
+        self.session = session if usable(session) else None
+        self.steps = []
+
+    def observe(self, event, texts, step: "Step | None") -> None:
+        if self.session is not None and step is not None:
+            self.steps.append(step)
+
+
 @dataclass(frozen=True)
 class Step:
     """One tool call and its result."""
