@@ -58,7 +58,7 @@ def prepare_main(seeded_path: str, out_path: str) -> None:
 
     from dreams import runner
     from dreams.demo import load_demo
-    from dreams.lifecycle import create_dream
+    from dreams.lifecycle import SessionFilter, start_dream
     from dreams.models import Dream, Session
     from memory.access import Actor, Principal
     from memory.models import Memory, MemoryStore, MemoryVersion, Workspace
@@ -74,9 +74,8 @@ def prepare_main(seeded_path: str, out_path: str) -> None:
         update_memory(store=big_store, memory_id=deep.id, actor=Actor(user_id="user_bench"),
                       content=f"# Revision {revision}\n\nRestart the worker after {revision + 1} minutes.\n")
     demo = load_demo()
-    dream = create_dream(principal=Principal(workspace=demo.workspace, user_id="user_bench"),
-                         inputs=[{"type": "memory_store", "memory_store_id": demo.store_id}],
-                         model="reverie-offline", session_filter={})
+    dream = start_dream(principal=Principal(workspace=demo.workspace, user_id="user_bench"),
+                        store_id=demo.store_id, model_id="reverie-offline", session_filter=SessionFilter())
     runner.run_dream(dream.id)
     dream = Dream.objects.get(id=dream.id)
     session = Session.objects.filter(workspace=demo.workspace).order_by("-event_count").first()

@@ -5,7 +5,7 @@
 One fleet is generated (dreams.fleetgen, --scale mode: routine sessions of about --events events, no
 planted findings); for each size a fresh SQLite database under a temporary REVERIE_HOME gets the
 store and the first N sessions (import_store, import_sessions), then a separate process runs the
-dream through dreams.lifecycle.create_dream + dreams.runner.run_dream, so sessions stream from the
+dream through dreams.lifecycle.start_dream + dreams.runner.run_dream, so sessions stream from the
 database as in production. Measured in that process: wall time of run_dream and peak RSS
 (getrusage ru_maxrss), next to the RSS it had before the dream started.
 """

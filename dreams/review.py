@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from dreams.models import TERMINAL_STATUSES, ChangeOperation, Proposal, ProposalStatus, ProposedChange, ReviewState
+from dreams.models import (
+    TERMINAL_STATUSES,
+    ChangeOperation,
+    DreamStatus,
+    OutputBehavior,
+    Proposal,
+    ProposalStatus,
+    ProposedChange,
+    ReviewState,
+)
 from memory import store as memory_store
 from memory.access import Actor
 from memory.blobs import read_blob
@@ -34,15 +43,27 @@ class Report:
     already_done: bool = False
 
 
-def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = None,
-            while_running: bool = False) -> Report:
-    """Apply the selected pending changes (all when `change_ids` is None); the rest are rejected.
-    Only the runner itself applies while the dream runs (`while_running`, for update_existing)."""
+def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = None) -> Report:
+    """Apply the selected pending changes (all when `change_ids` is None); the rest are rejected."""
+    return _apply(proposal, actor, change_ids, in_place=False)
+
+
+def apply_in_place(*, proposal: Proposal, actor: Actor) -> Report:
+    """What an update_existing dream's runner does when its engine is done, before the dream
+    finishes: apply every pending change to the input store."""
+    return _apply(proposal, actor, None, in_place=True)
+
+
+def _apply(proposal: Proposal, actor: Actor, change_ids: list[str] | None, *, in_place: bool) -> Report:
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("dream", "store").get(pk=proposal.pk)
         if proposal.status != ProposalStatus.OPEN:
             return _report(proposal, already_done=True)
-        if not while_running:
+        if in_place:
+            if proposal.dream.status != DreamStatus.RUNNING or proposal.dream.output_behavior != \
+                    OutputBehavior.UPDATE_EXISTING:
+                raise InvalidRequest("Only a running update_existing dream applies its own proposal in place.")
+        else:
             _check_finished(proposal)
         if proposal.store.archived_at is not None:
             raise InvalidRequest("The memory store is archived; its proposal cannot be applied.")

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dreams import engines, lifecycle, review
+from dreams import engines, lifecycle, review, states
 from dreams import sessions as session_domain
 from dreams.engines.base import BaseMemory, BudgetExceeded, Canceled, Change, Context, Event, SessionRecord
 from dreams.models import (
@@ -37,12 +37,10 @@ log = logging.getLogger(__name__)
 
 
 def run_dream(dream_id: str) -> str:
-    now = timezone.now()
-    claimed = Dream.objects.filter(pk=dream_id, status=DreamStatus.PENDING).update(
-        status=DreamStatus.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if not claimed:
-        return "not pending"
+    try:
+        states.claim(dream_id)
+    except states.IllegalTransition:
+        return "not pending"  # a redelivered task, or a dream canceled before it started
     dream = Dream.objects.select_related("input_store", "workspace").get(pk=dream_id)
     recorder = Recorder(dream)
     try:
@@ -53,10 +51,18 @@ def run_dream(dream_id: str) -> str:
     except Exception as exc:  # the dream fails with a clear error instead of staying "running"
         log.exception("dream %s failed", dream_id)
         recorder.flush(force=True)
-        lifecycle.finish_dream(dream_id=dream_id, status=DreamStatus.FAILED,
-                               error={"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:1000]})
+        _finish(dream_id, DreamStatus.FAILED,
+                {"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:1000]})
         return "failed"
     return outcome
+
+
+def _finish(dream_id: str, status: str, error: dict | None) -> str:
+    try:
+        states.finish(dream_id, status=status, error=error)
+    except states.IllegalTransition as exc:
+        return exc.current or "gone"  # canceled or reaped meanwhile: that status stands
+    return status
 
 
 def _run(dream: Dream, recorder: "Recorder") -> str:
@@ -67,7 +73,8 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
         recorder.event({"type": "user.message", "content": [{"type": "text", "text": dream.instructions}]})
 
     if dream.session_filter is not None:
-        ids = sorted(lifecycle.sessions_matching(workspace=dream.workspace, session_filter=dream.session_filter)
+        ids = sorted(lifecycle.sessions_matching(
+            workspace=dream.workspace, session_filter=lifecycle.SessionFilter.from_json(dream.session_filter))
                      .values_list("id", flat=True))
         Dream.objects.filter(pk=dream.pk).update(session_ids=ids)
         dream.session_ids = ids
@@ -87,7 +94,7 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
     context = Context(budget_tokens=dream.budget_tokens, on_progress=recorder.progress,
                       is_canceled=recorder.is_canceled)
     recorder.context = context
-    engine = engines.load_engine(dream.progress.get("engine") or engines.engine_for(dream.model_id))
+    engine = engines.load_engine(dream.engine or engines.engine_for(dream.model_id))
     by_id = {m.memory_id: m for m in base}
     failure = None
     count = 0
@@ -105,13 +112,11 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
     if dream.output_behavior == OutputBehavior.CREATE_NEW:
         _materialize(proposal, output_store, actor)
     elif failure is None and count:
-        review.approve(proposal=proposal, actor=actor, while_running=True)
+        review.apply_in_place(proposal=proposal, actor=actor)
     recorder.flush(force=True)
     if recorder.is_canceled():
         raise Canceled()
-    status = DreamStatus.FAILED if failure else DreamStatus.COMPLETED
-    lifecycle.finish_dream(dream_id=dream.id, status=status, error=failure)
-    return status
+    return _finish(dream.id, DreamStatus.FAILED if failure else DreamStatus.COMPLETED, failure)
 
 
 def snapshot(store) -> list[BaseMemory]:
@@ -236,7 +241,7 @@ class Recorder:
         self.flush()
 
     def is_canceled(self) -> bool:
-        return Dream.objects.filter(pk=self.dream.pk, status=DreamStatus.CANCELED).exists()
+        return states.is_canceled(self.dream.pk)
 
     def flush(self, *, force: bool = False) -> None:
         now = time.monotonic()

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone as dj_timezone
 from django.utils.dateparse import parse_datetime
 
+from dreams import tasks
 from dreams.models import Session, SessionEvent, SessionStatus
 from dreams.models.sessions import event_id as new_event_id
 from memory import validation
@@ -343,9 +344,7 @@ def _insert_events(session: Session, prepared: list[dict]) -> list[SessionEvent]
 
 def _after_commit_session_ended(session_id: str) -> None:
     """Count the session toward its stores' dream policies, off the request path."""
-    from dreams.tasks import note_session_ended  # tasks → runner → this module
-
-    transaction.on_commit(lambda: note_session_ended.delay(session_id))
+    transaction.on_commit(lambda: tasks.note_session_ended.delay(session_id))
 
 
 def update_session(*, session: Session, actor: Actor | None = None, title=_UNSET, metadata=_UNSET,

@@ -32,8 +32,11 @@ def set_policy(*, store, model_id=None, instructions=None, output_behavior=None,
     if output_behavior is not None and output_behavior not in OutputBehavior.values:
         raise InvalidRequest("`output_behavior` must be `create_new` or `update_existing`.")
     model_id = model_id or "reverie-offline"
-    lifecycle.parse_runnable_model(model_id)  # a schedule that could never start a dream is refused now
-    lifecycle._parse_instructions(instructions)
+    if not isinstance(model_id, str) or not 1 <= len(model_id) <= 256:
+        raise InvalidRequest("`model_id` must be a model id of 1 to 256 characters.")
+    # A schedule that could never start a dream is refused now.
+    lifecycle.check_runnable_model(model_id, workspace=store.workspace)
+    lifecycle.check_instructions(instructions)
     fields = _parse_cron(cron) if cron is not None else None
     with transaction.atomic():
         policy, _ = DreamPolicy.objects.select_for_update().get_or_create(store=store)
@@ -127,22 +130,20 @@ def start_scheduled_dream(store_id: str) -> str | None:
 
 def _start(policy: DreamPolicy, *, inputs_sessions, trigger: str):
     store = policy.store
-    inputs = [{"type": "memory_store", "memory_store_id": store.id}]
     session_filter = None
-    if inputs_sessions:
-        inputs.append({"type": "sessions", "session_ids": inputs_sessions[-lifecycle.MAX_SESSION_IDS:]})
-    else:
-        session_filter = {"max_sessions": lifecycle.MAX_SESSION_IDS}
-        if policy.last_triggered_at:
-            session_filter["created_after"] = policy.last_triggered_at.isoformat()
-        if policy.min_outcome:
-            session_filter["min_outcome"] = policy.min_outcome
-    behavior = lifecycle.behavior_request(policy.output_behavior, store.id)
+    if not inputs_sessions:
+        session_filter = lifecycle.SessionFilter(
+            created_after=policy.last_triggered_at.isoformat() if policy.last_triggered_at else None,
+            min_outcome=policy.min_outcome or None,
+        )
     system = Principal(workspace=store.workspace)
     try:
-        dream = lifecycle.create_dream(principal=system, inputs=inputs, model=policy.model_id,
-                                       instructions=policy.instructions, output_behavior=behavior,
-                                       session_filter=session_filter, trigger=trigger)
+        dream = lifecycle.start_dream(
+            principal=system, store_id=store.id, model_id=policy.model_id,
+            session_ids=inputs_sessions[-lifecycle.MAX_SESSION_IDS:] if inputs_sessions else None,
+            session_filter=session_filter, instructions=policy.instructions,
+            output_behavior=policy.output_behavior, trigger=trigger,
+        )
     except Conflict:
         log.info("store %s already has an in-place dream running; %s trigger skipped", store.id, trigger)
         return None

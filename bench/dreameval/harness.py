@@ -102,9 +102,9 @@ def dream(engine: str, *, with_changes: bool) -> dict:
     # Name the fleet's agents: a filter on the workspace alone would also pick up the dream's own session.
     agents = sorted(Agent.objects.filter(workspace=workspace).exclude(name=lifecycle.DREAMER_AGENT)
                     .values_list("id", flat=True))
-    created = lifecycle.create_dream(
-        principal=principal, inputs=[{"type": "memory_store", "memory_store_id": store.id}], model=engine,
-        session_filter={"agent_ids": agents, "max_sessions": lifecycle.MAX_FILTER_SESSIONS},
+    created = lifecycle.start_dream(
+        principal=principal, store_id=store.id, model_id=engine,
+        session_filter=lifecycle.SessionFilter(agent_ids=tuple(agents), max_sessions=lifecycle.MAX_FILTER_SESSIONS),
     )
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
@@ -113,7 +113,7 @@ def dream(engine: str, *, with_changes: bool) -> dict:
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     dream = Dream.objects.get(pk=created.id)
     result = {"dream_id": dream.id, "outcome": outcome, "status": dream.status, "error": dream.error,
-              "engine": dream.progress.get("engine"), "seconds": round(seconds, 3),
+              "engine": dream.engine, "seconds": round(seconds, 3),
               "sessions": len(dream.session_ids), "usage": {"input_tokens": dream.input_tokens,
                                                             "output_tokens": dream.output_tokens},
               "maxrss_kb_before": rss_before, "maxrss_kb_peak": rss_peak,

@@ -4,7 +4,7 @@
                                             [--baseline ENGINE_OR_RESULTS_JSON] [--seed 0] [--output PATH]
 
 Each fleet is loaded into a fresh SQLite database under a temporary REVERIE_HOME (import_store,
-import_sessions), dreamed over by `dreams.lifecycle.create_dream` + `dreams.runner.run_dream` (the
+import_sessions), dreamed over by `dreams.lifecycle.start_dream` + `dreams.runner.run_dream` (the
 real pipeline, in a subprocess), and scored by `dreams.fleetgen.scoring`. `sre` is the sample fleet
 copied into tests/dreams/data; the others are generated with `dreams.fleetgen` for --seed.
 """

@@ -2,7 +2,7 @@
 the dream page with live progress, and cancel.
 
 The form builds the same request body the API takes and calls
-dreams.lifecycle.create_dream; every rule (model ids, budgets, session filters,
+dreams.lifecycle.start_dream; every rule (model ids, budgets, session filters,
 one in-place dream per store) is checked there and shown back on the form.
 """
 
@@ -98,20 +98,17 @@ def _number(value: str, label: str, cast):
     return number
 
 
-def session_filter_of(form) -> dict:
-    """The API's session_filter from the form fields, validated by the domain's parser."""
-    raw = {"max_sessions": _number(form["max_sessions"], "Max sessions", int)}
-    if form["agent_ids"]:
-        raw["agent_ids"] = form["agent_ids"]
-    if form["created_after"]:
-        raw["created_after"] = _instant(form["created_after"], "Created after")
-    if form["created_before"]:
-        raw["created_before"] = _instant(form["created_before"], "Created before")
-    if form["min_outcome"]:
-        raw["min_outcome"] = form["min_outcome"]
-    if (score := _number(form["min_score"], "Min score", float)) is not None:
-        raw["min_score"] = score
-    return lifecycle.parse_session_filter(raw)
+def session_filter_of(form) -> lifecycle.SessionFilter:
+    """The session filter from the form fields; the domain checks every value."""
+    max_sessions = _number(form["max_sessions"], "Max sessions", int)
+    return lifecycle.SessionFilter(
+        agent_ids=tuple(form["agent_ids"]),
+        created_after=_instant(form["created_after"], "Created after") if form["created_after"] else None,
+        created_before=_instant(form["created_before"], "Created before") if form["created_before"] else None,
+        min_outcome=form["min_outcome"] or None,
+        min_score=_number(form["min_score"], "Min score", float),
+        max_sessions=lifecycle.MAX_SESSION_IDS if max_sessions is None else max_sessions,
+    )
 
 
 def count_sessions(ws, form) -> tuple[int | None, str | None]:
@@ -138,22 +135,20 @@ def _form_context(request, ws, store, form, **extra) -> dict:
 
 
 def _create(request, ws, store, form) -> Dream:
-    inputs = [{"type": "memory_store", "memory_store_id": store.id}]
-    session_filter = None
+    session_ids = session_filter = None
     if form["mode"] == "selected":
         if not form["session_ids"]:
             raise InvalidRequest("Tick at least one session, or choose sessions with a filter.")
-        inputs.append({"type": "sessions", "session_ids": form["session_ids"]})
+        session_ids = form["session_ids"]
     else:
         # The domain resolves the filter when the dream starts. One that matches nothing is
         # allowed, as in the API: the dream still works from the store alone (duplicates).
         session_filter = session_filter_of(form)
-    return lifecycle.create_dream(
-        principal=principal_for(request, ws), inputs=inputs, model=form["model"],
-        instructions=form["instructions"] or None,
-        output_behavior=lifecycle.behavior_request(form["output_behavior"], store.id),
-        session_filter=session_filter,
-        budget_tokens=_number(form["budget_tokens"], "Budget", int), trigger="console",
+    return lifecycle.start_dream(
+        principal=principal_for(request, ws), store_id=store.id, model_id=form["model"],
+        session_ids=session_ids, session_filter=session_filter, instructions=form["instructions"] or None,
+        output_behavior=form["output_behavior"], budget_tokens=_number(form["budget_tokens"], "Budget", int),
+        trigger="console",
     )
 
 

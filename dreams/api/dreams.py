@@ -4,7 +4,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from dreams import lifecycle, review
-from dreams.api import render
+from dreams.api import render, requests
 from dreams.models import Dream, DreamStatus, Proposal
 from memory.api import params
 from memory.api.render import page
@@ -18,15 +18,8 @@ STATUSES = [choice.value for choice in DreamStatus]
 def dreams(request):
     principal = request.user
     if request.method == "POST":
-        data = request.data
-        for field in ("inputs", "model"):
-            if field not in data:
-                raise InvalidRequest(f"`{field}` is required.")
-        dream = lifecycle.create_dream(
-            principal=principal, inputs=data["inputs"], model=data["model"], instructions=data.get("instructions"),
-            output_behavior=data.get("output_behavior"), session_filter=data.get("session_filter"),
-            budget_tokens=data.get("budget_tokens"),
-        )
+        principal.require_admin()
+        dream = lifecycle.start_dream(principal=principal, **requests.start_arguments(request.data))
         return Response(render.dream(dream))
 
     principal.require_admin()

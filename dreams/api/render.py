@@ -38,7 +38,7 @@ def dream(item: Dream) -> dict:
         "ended_at": timestamp(item.ended_at),
         "archived_at": timestamp(item.archived_at),
         # Reverie extensions
-        "engine": item.progress.get("engine"),
+        "engine": item.engine,
         "session_filter": item.session_filter,
         "budget_tokens": item.budget_tokens,
         "progress": item.progress,

@@ -1,5 +1,4 @@
-"""Engines by model id. A dream's `model` picks one. Claude model ids run on the
-offline engine until a Claude engine exists (the dream records which engine ran).
+"""Engines by model id. A dream's `model` picks one, and the dream records which engine ran.
 REVERIE_EXTRA_ENGINES adds engines by "module:Class"."""
 
 from importlib import import_module
@@ -8,6 +7,7 @@ from django.conf import settings
 
 from dreams.engines.offline import NAME as OFFLINE
 from dreams.engines.offline import OfflineEngine
+from memory.errors import InvalidRequest
 
 DEFAULT_ENGINE = OFFLINE
 
@@ -21,13 +21,16 @@ def available() -> dict:
     return engines
 
 
-def engine_for(model_id: str) -> str | None:
-    """The engine that runs `model_id`, or None when this server cannot run it."""
+def engine_for(model_id: str, *, workspace=None) -> str:
+    """The engine that runs `model_id`; InvalidRequest when this server cannot run it."""
     if model_id in available():
         return model_id
     if model_id.startswith("claude-"):
         return DEFAULT_ENGINE
-    return None
+    raise InvalidRequest(
+        f"Model {model_id!r} cannot run on this server; use one of: {', '.join(sorted(available()))} "
+        "(or a Claude model id)."
+    )
 
 
 def load_engine(name: str):

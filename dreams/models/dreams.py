@@ -46,6 +46,8 @@ class Dream(models.Model):
     session_filter = models.JSONField(null=True)
     model_id = models.CharField(max_length=256)
     model_speed = models.CharField(max_length=16, default="standard")
+    # The engine that runs (or ran) the dream, chosen from the model when it was created.
+    engine = models.CharField(max_length=64, default="")
     instructions = models.TextField(null=True)
     output_behavior = models.CharField(max_length=16, choices=OutputBehavior.choices)
     output_store = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""The Dream form: choose sessions (filter or ticks) with a live count, then create_dream."""
+"""The Dream form: choose sessions (filter or ticks) with a live count, then start_dream."""
 
 from datetime import timedelta
 

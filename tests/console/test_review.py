@@ -83,11 +83,9 @@ def sessions(workspace):
 
 def start_dream(workspace, store, sessions, *, model, output_behavior="create_new", **fields) -> Dream:
     """A dream created through the domain, as an admin principal of the workspace."""
-    return lifecycle.create_dream(
-        principal=Principal(workspace=workspace, user_id="user_fixture"),
-        inputs=[{"type": "memory_store", "memory_store_id": store.id},
-                {"type": "sessions", "session_ids": [s.id for s in sessions]}],
-        model=model, output_behavior=lifecycle.behavior_request(output_behavior, store.id), **fields,
+    return lifecycle.start_dream(
+        principal=Principal(workspace=workspace, user_id="user_fixture"), store_id=store.id,
+        session_ids=[s.id for s in sessions], model_id=model, output_behavior=output_behavior, **fields,
     )
 
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from dreams import runner
 from dreams.demo import DEMO_GRANTS, DEMO_STORE, load_demo
-from dreams.lifecycle import create_dream
+from dreams.lifecycle import SessionFilter, start_dream
 from dreams.models import DreamStatus, ProposedChange, Session
 from memory.access import Principal
 from memory.models import ApiKey, Grant, Memory, MemoryStore, MemoryVersion, Workspace
@@ -53,9 +53,8 @@ def test_loading_twice_changes_nothing(demo):
 
 
 def test_a_dream_on_the_demo_store_proposes_each_kind_of_finding(demo):
-    dream = create_dream(principal=Principal(workspace=demo.workspace, user_id="user_test"),
-                         inputs=[{"type": "memory_store", "memory_store_id": demo.store_id}],
-                         model="reverie-offline", session_filter={})
+    dream = start_dream(principal=Principal(workspace=demo.workspace, user_id="user_test"),
+                        store_id=demo.store_id, model_id="reverie-offline", session_filter=SessionFilter())
     assert runner.run_dream(dream.id) == DreamStatus.COMPLETED
     categories = set(ProposedChange.objects.filter(proposal__dream=dream).values_list("category", flat=True))
     assert {"dedup", "stale", "verify", "pattern"} <= categories

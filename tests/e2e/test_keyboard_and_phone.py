@@ -83,7 +83,7 @@ def test_pages_fit_the_screen_without_sideways_scrolling(page, workspace, runboo
 def test_every_kind_of_page_fits_a_phone(page, transactional_db, width, height):
     from dreams import runner
     from dreams.demo import load_demo
-    from dreams.lifecycle import create_dream
+    from dreams.lifecycle import SessionFilter, start_dream
     from dreams.models import Session
     from memory.access import Principal
     from memory.models import Memory, MemoryVersion
@@ -95,8 +95,8 @@ def test_every_kind_of_page_fits_a_phone(page, transactional_db, width, height):
     update_memory(store=memory.store, memory_id=memory.id, actor=Actor(user_id="user_x"),
                   content=bytes(memory.blob.data).decode() + "\nA much longer line " * 20)
     first, second = MemoryVersion.objects.filter(memory_id=memory.id).order_by("seq")
-    dream = create_dream(principal=Principal(workspace=demo.workspace, user_id="user_x"), model="reverie-offline",
-                         inputs=[{"type": "memory_store", "memory_store_id": store_id}], session_filter={})
+    dream = start_dream(principal=Principal(workspace=demo.workspace, user_id="user_x"), model_id="reverie-offline",
+                        store_id=store_id, session_filter=SessionFilter())
     runner.run_dream(dream.id)
     session = Session.objects.filter(workspace=demo.workspace).order_by("-event_count").first()
     make_user("root", superuser=True)
