@@ -192,6 +192,10 @@ REVERIE_DREAM_HEARTBEAT_TIMEOUT = env_int("REVERIE_DREAM_HEARTBEAT_TIMEOUT", 300
 REVERIE_EXTRA_ENGINES = env_list("REVERIE_EXTRA_ENGINES", [])
 # The request header naming the agent session a write was made in (session_actor).
 REVERIE_SESSION_HEADER = "X-Reverie-Session-Id"
+# Encryption at rest of workspaces' model keys (dreams/crypto.py): any string; when empty a key
+# is derived from SECRET_KEY. Old values, comma-separated, still decrypt (rotation).
+REVERIE_ENCRYPTION_KEY = env_str("REVERIE_ENCRYPTION_KEY", "")
+REVERIE_ENCRYPTION_OLD_KEYS = env_list("REVERIE_ENCRYPTION_OLD_KEYS", [])
 
 LOGGING = {
     "version": 1,

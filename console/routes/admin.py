@@ -1,9 +1,9 @@
-"""Store settings and schedules, agents and their keys, and the grants matrix."""
+"""Store settings and schedules, agents and their keys, the grants matrix, and the workspace's model key."""
 
 from django.urls import path
 
 from console.routes import STORE, WORKSPACE
-from console.views import agents, grants, schedules, store_settings
+from console.views import agents, grants, model_key, schedules, store_settings
 
 W, S = WORKSPACE, STORE
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path(W + "grants/", grants.grants, name="grants"),
     path(W + "grants/set", grants.grant_set, name="grant_set"),
     path(W + "grants/default", grants.grant_default, name="grant_default"),
+    path(W + "model", model_key.model_key, name="model_key"),
+    path(W + "model/remove", model_key.model_key_remove, name="model_key_remove"),
 ]

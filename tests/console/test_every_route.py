@@ -36,7 +36,8 @@ IN_WORKSPACE = [(name, pattern) for name, pattern in PATTERNS if "<str:workspace
 def test_the_console_has_the_routes_this_test_walks():
     names = {name for name, _ in PATTERNS}
     assert {"workspace", "memory_edit", "grant_set", "dream_new", "dream_approve", "dream_rollback",
-            "version_restore", "version_redact", "key_create", "key_revoke", "store_schedule"} <= names
+            "version_restore", "version_redact", "key_create", "key_revoke", "store_schedule", "model_key",
+            "model_key_remove"} <= names
 
 
 @pytest.fixture
