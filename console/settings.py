@@ -188,6 +188,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REVERIE_MAX_REQUEST_BYTES
 # may go before it is declared lost with its worker and failed.
 REVERIE_DREAM_PROGRESS_SECONDS = env_int("REVERIE_DREAM_PROGRESS_SECONDS", 1, minimum=0)
 REVERIE_DREAM_HEARTBEAT_TIMEOUT = env_int("REVERIE_DREAM_HEARTBEAT_TIMEOUT", 300, minimum=5)
+# The Claude engine. Its client comes from the SDK's own settings (ANTHROPIC_API_KEY or
+# ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL) or a workspace's own key (console → Model).
+REVERIE_CLAUDE_MODELS = env_list("REVERIE_CLAUDE_MODELS", ["claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5"])
+REVERIE_CLAUDE_MODEL_PATTERNS = env_list("REVERIE_CLAUDE_MODEL_PATTERNS", ["claude-*"])
+# "offline": a Claude model id with no key runs the offline engine (the old behaviour); else a 400.
+REVERIE_CLAUDE_WITHOUT_KEY = env_str("REVERIE_CLAUDE_WITHOUT_KEY", "refuse")
+if REVERIE_CLAUDE_WITHOUT_KEY not in ("refuse", "offline"):
+    raise ConfigError("REVERIE_CLAUDE_WITHOUT_KEY must be `refuse` or `offline`.")
+REVERIE_CLAUDE_CONTEXT_TOKENS = env_int("REVERIE_CLAUDE_CONTEXT_TOKENS", 200_000, minimum=8_000)
+REVERIE_CLAUDE_MAX_OUTPUT_TOKENS = env_int("REVERIE_CLAUDE_MAX_OUTPUT_TOKENS", 8_192, minimum=256)
+REVERIE_CLAUDE_DIGEST_MAX_TOKENS = env_int("REVERIE_CLAUDE_DIGEST_MAX_TOKENS", 2_048, minimum=256)
+REVERIE_CLAUDE_DIGEST_CHUNK_TOKENS = env_int("REVERIE_CLAUDE_DIGEST_CHUNK_TOKENS", 40_000, minimum=1_000)
+REVERIE_CLAUDE_STORE_INLINE_TOKENS = env_int("REVERIE_CLAUDE_STORE_INLINE_TOKENS", 20_000, minimum=500)
+REVERIE_CLAUDE_CONCURRENCY = env_int("REVERIE_CLAUDE_CONCURRENCY", 4, minimum=1)
+REVERIE_CLAUDE_MAX_TURNS = env_int("REVERIE_CLAUDE_MAX_TURNS", 40, minimum=1)
+REVERIE_CLAUDE_MAX_RETRIES = env_int("REVERIE_CLAUDE_MAX_RETRIES", 4, minimum=0)
+REVERIE_CLAUDE_TIMEOUT_SECONDS = env_int("REVERIE_CLAUDE_TIMEOUT_SECONDS", 300, minimum=5)
 # Extra engines, as "module:Class" entries (comma-separated), for plug-in engines.
 REVERIE_EXTRA_ENGINES = env_list("REVERIE_EXTRA_ENGINES", [])
 # The request header naming the agent session a write was made in (session_actor).

@@ -50,7 +50,8 @@ def approve(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = 
 
 def apply_in_place(*, proposal: Proposal, actor: Actor) -> Report:
     """What an update_existing dream's runner does when its engine is done, before the dream
-    finishes: apply every pending change to the input store."""
+    finishes: apply every pending change that carries no warning to the input store. Flagged
+    changes stay pending, and the proposal open, for a person to approve or reject."""
     return _apply(proposal, actor, None, in_place=True)
 
 
@@ -70,9 +71,13 @@ def _apply(proposal: Proposal, actor: Actor, change_ids: list[str] | None, *, in
         changes = list(proposal.changes.filter(review_state=ReviewState.PENDING).select_related("blob").order_by("seq"))
         _check_selection(changes, change_ids)
         chosen = set(change_ids) if change_ids is not None else {c.id for c in changes}
+        if in_place:
+            chosen = {c.id for c in changes if not c.warnings}
         changeset = _changeset(proposal, actor, f"Applied dream {proposal.dream_id}")
         report = Report(proposal_id=proposal.id, status="", changeset_id=changeset.id)
         for change in changes:
+            if in_place and change.id not in chosen:
+                continue  # flagged: it waits for a reviewer
             if change.id not in chosen:
                 change.review_state = ReviewState.REJECTED
                 report.rejected.append(change.id)
@@ -87,11 +92,9 @@ def _apply(proposal: Proposal, actor: Actor, change_ids: list[str] | None, *, in
                     change.review_state = ReviewState.APPLIED
                     report.applied.append(change.id)
             change.save(update_fields=["review_state", "review_note", "applied_version_id", "applied_memory_id"])
-        fully = not report.rejected and not report.conflicts
-        proposal.status = ProposalStatus.APPLIED if fully else ProposalStatus.PARTIALLY_APPLIED
-        if not report.applied:
-            proposal.status = ProposalStatus.REJECTED if not report.conflicts else ProposalStatus.PARTIALLY_APPLIED
-        proposal.applied_changeset = changeset if report.applied else None
+        proposal.status = _settled_status(proposal)
+        if report.applied and proposal.applied_changeset_id is None:
+            proposal.applied_changeset = changeset
         proposal.reviewed_at = timezone.now()
         proposal.reviewed_by = actor.as_json()
         proposal.save(update_fields=["status", "applied_changeset", "reviewed_at", "reviewed_by"])
@@ -116,7 +119,7 @@ def reject(*, proposal: Proposal, actor: Actor, change_ids: list[str] | None = N
         rejected = list(pending.values_list("id", flat=True))
         pending.update(review_state=ReviewState.REJECTED)
         if change_ids is None or not proposal.changes.filter(review_state=ReviewState.PENDING).exists():
-            proposal.status = ProposalStatus.REJECTED
+            proposal.status = _settled_status(proposal)
             proposal.reviewed_at = timezone.now()
             proposal.reviewed_by = actor.as_json()
             proposal.save(update_fields=["status", "reviewed_at", "reviewed_by"])
@@ -151,6 +154,17 @@ def rollback(*, proposal: Proposal, actor: Actor) -> Report:
         proposal.save(update_fields=["status", "rollback_changeset", "rolled_back_at"])
         report.status = proposal.status
         return report
+
+
+def _settled_status(proposal: Proposal) -> str:
+    """The proposal's status from all its changes: open while any waits for review (an in-place
+    dream leaves its flagged changes so), else applied, partially applied or rejected."""
+    states = set(proposal.changes.values_list("review_state", flat=True))
+    if ReviewState.PENDING in states:
+        return ProposalStatus.OPEN
+    if ReviewState.APPLIED in states:
+        return ProposalStatus.APPLIED if states == {ReviewState.APPLIED} else ProposalStatus.PARTIALLY_APPLIED
+    return ProposalStatus.PARTIALLY_APPLIED if ReviewState.CONFLICT in states else ProposalStatus.REJECTED
 
 
 def _check_finished(proposal: Proposal) -> None:

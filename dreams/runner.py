@@ -14,9 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dreams import engines, lifecycle, review, states
+from dreams import engines, guards, lifecycle, review, states
 from dreams import sessions as session_domain
-from dreams.engines.base import BaseMemory, BudgetExceeded, Canceled, Change, Context, Event, SessionRecord
+from dreams.engines import transcripts
+from dreams.engines.base import BaseMemory, Canceled, Change, Context, EngineFailure, Event, SessionRecord
 from dreams.models import (
     ChangeOperation,
     Dream,
@@ -27,6 +28,7 @@ from dreams.models import (
     Session,
     SessionEvent,
 )
+from dreams.sources import DigestCache, DreamSessions
 from memory import identity, stores
 from memory import store as memory_store
 from memory.access import Actor
@@ -92,31 +94,63 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
 
     proposal = Proposal.objects.create(dream=dream, store=dream.input_store)
     context = Context(budget_tokens=dream.budget_tokens, on_progress=recorder.progress,
-                      is_canceled=recorder.is_canceled)
+                      is_canceled=recorder.is_canceled, model_id=dream.model_id, workspace=dream.workspace,
+                      sessions=DreamSessions(workspace=dream.workspace, session_ids=dream.session_ids),
+                      digests=DigestCache(dream.workspace), record=recorder.event)
     recorder.context = context
-    engine = engines.load_engine(dream.engine or engines.engine_for(dream.model_id))
+    engine = engines.load_engine(dream.engine or engines.engine_for(dream.model_id, workspace=dream.workspace))
     by_id = {m.memory_id: m for m in base}
     failure = None
-    count = 0
+    recorded: list[tuple[ProposedChange, Change]] = []
     try:
         for change in engine.run(base=base, sessions=_session_records(dream, recorder),
                                  instructions=dream.instructions, context=context):
-            record_change(proposal, change, by_id)
-            count += 1
+            recorded.append((record_change(proposal, change, by_id), change))
             recorder.event(_tool_event(change, by_id))
-            recorder.progress(step="proposing changes", changes=count)
-    except BudgetExceeded as exc:
-        failure = {"type": "budget_exceeded", "message": str(exc)}
-    recorder.progress(step="proposal recorded", changes=count)
+            recorder.progress(step="proposing changes", changes=len(recorded))
+    except EngineFailure as exc:  # the budget, or the model API: what was proposed stays
+        failure = {"type": exc.error_type, "message": exc.message[:1000]}
+    recorder.progress(step="checking the proposal", changes=len(recorded))
+    flagged = _guard(dream, recorded, by_id)
+    recorder.progress(step="proposal recorded", changes=len(recorded), flagged=flagged)
 
     if dream.output_behavior == OutputBehavior.CREATE_NEW:
         _materialize(proposal, output_store, actor)
-    elif failure is None and count:
+    elif failure is None and recorded:
         review.apply_in_place(proposal=proposal, actor=actor)
     recorder.flush(force=True)
     if recorder.is_canceled():
         raise Canceled()
     return _finish(dream.id, DreamStatus.FAILED if failure else DreamStatus.COMPLETED, failure)
+
+
+def _guard(dream: Dream, recorded: list[tuple[ProposedChange, Change]], by_id: dict[str, BaseMemory]) -> int:
+    """Run the guards over the whole proposal and store each change's warnings; how many were flagged."""
+    if not recorded:
+        return 0
+    proposed = []
+    for row, change in recorded:
+        base = by_id.get(change.memory_id) if change.memory_id else None
+        proposed.append(guards.Proposed(
+            key=row.id, base_path=base.path if base else None, base=base.content if base else None,
+            new=change.content if change.operation != ChangeOperation.DELETE else None,
+            has_evidence=bool(row.evidence), retires=change.retires))
+    found = guards.check(proposed, base_store={m.path: m.content for m in by_id.values()},
+                         transcripts=_untrusted_texts(dream))
+    flagged = 0
+    for row, _ in recorded:
+        if warnings := found.get(row.id):
+            ProposedChange.objects.filter(pk=row.pk).update(warnings=warnings)
+            flagged += 1
+    return flagged
+
+
+def _untrusted_texts(dream: Dream):
+    """(event id, type, text) of the dream's sessions' user messages and tool results, streamed."""
+    events = (SessionEvent.objects.filter(session_id__in=dream.session_ids, type__in=guards.UNTRUSTED_EVENT_TYPES)
+              .order_by("session_id", "seq").values_list("id", "type", "payload"))
+    for event_id, event_type, payload in events.iterator(chunk_size=500):
+        yield event_id, event_type, "\n".join(transcripts.event_texts(payload))
 
 
 def snapshot(store) -> list[BaseMemory]:
@@ -176,10 +210,13 @@ def _clone_store(dream: Dream, base: list[BaseMemory], actor: Actor):
 
 
 def _materialize(proposal: Proposal, output_store, actor: Actor) -> None:
-    """Apply the proposal to the output store (a copy of the input, so no conflicts)."""
+    """Apply the proposal to the output store (a copy of the input, so no conflicts), except the
+    changes the guards flagged: those reach a store only through a person's approval."""
     by_path = dict(Memory.objects.filter(store=output_store).values_list("path", "id"))
     with transaction.atomic():
         for change in proposal.changes.select_related("blob").order_by("seq"):
+            if change.warnings:
+                continue
             content = read_blob(change.blob) if change.blob_id else None
             if change.operation == ChangeOperation.CREATE:
                 memory_store.create_memory(store=output_store, path=change.path, content=content, actor=actor)
@@ -250,7 +287,9 @@ class Recorder:
         self.last_flush = now
         usage = {}
         if self.context is not None:
-            usage = {"input_tokens": self.context.input_tokens, "output_tokens": self.context.output_tokens}
+            usage = {"input_tokens": self.context.input_tokens, "output_tokens": self.context.output_tokens,
+                     "cache_creation_input_tokens": self.context.cache_creation_input_tokens,
+                     "cache_read_input_tokens": self.context.cache_read_input_tokens}
         Dream.objects.filter(pk=self.dream.pk).update(progress=self.state, heartbeat_at=timezone.now(), **usage)
         if self.session is not None and self.pending_events:
             session_domain.append_events(session=self.session, events=self.pending_events)

@@ -130,7 +130,7 @@ def _form_context(request, ws, store, form, **extra) -> dict:
     return store_context(
         request, ws, store, store_section="dreams", form=form, count=count, count_error=count_error,
         agents=agents, recent_sessions=recent, recent_limit=RECENT_SESSIONS, outcomes=OUTCOMES,
-        models=sorted(engines.available()), behaviors=OutputBehavior, **extra,
+        models=engines.runnable_models(ws), behaviors=OutputBehavior, **extra,
     )
 
 

@@ -88,5 +88,5 @@ def store_schedule(request, workspace_id, store_id):
     return render(request, "console/schedule.html", store_context(
         request, ws, store, store_section="schedule", policy=policy, form=form, error=error,
         next_run=next_run(policy), outcomes=list(lifecycle.OUTCOME_RANK), behaviors=OutputBehavior.choices,
-        models=sorted(engines.available()), max_after=triggers.MAX_AFTER_SESSIONS,
+        models=engines.runnable_models(ws), max_after=triggers.MAX_AFTER_SESSIONS,
     ), status=status)

@@ -49,10 +49,25 @@ class Change:
     memory_id: str | None = None  # the base memory, for modify/delete/rename
     path: str | None = None  # the resulting path (create/modify/rename)
     content: str | None = None  # the resulting content (create/modify/rename)
+    # Base lines the finding behind this change retires on purpose (stale or duplicated facts):
+    # the fact_removed guard does not flag them.
+    retires: list[str] = field(default_factory=list)
 
 
-class BudgetExceeded(Exception):
-    pass
+class EngineFailure(Exception):
+    """Why an engine stopped before it finished; the dream fails with this type and keeps what it proposed."""
+
+    error_type = "engine_error"
+
+    def __init__(self, message: str, *, error_type: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if error_type is not None:
+            self.error_type = error_type
+
+
+class BudgetExceeded(EngineFailure):
+    error_type = "budget_exceeded"
 
 
 class Canceled(Exception):
@@ -60,15 +75,43 @@ class Canceled(Exception):
 
 
 class Context:
-    """What the engine may call back into: usage accounting, progress and cancellation."""
+    """What the engine may call back into: usage accounting, progress and cancellation.
+
+    Model engines also get the dream's model id and workspace, its sessions as a source to
+    page and search (`sessions`), a digest cache, and `record` for the dream's own transcript.
+    """
 
     def __init__(self, *, budget_tokens: int | None, on_progress: Callable[[dict], None] | None = None,
-                 is_canceled: Callable[[], bool] | None = None):
+                 is_canceled: Callable[[], bool] | None = None, model_id: str | None = None, workspace=None,
+                 sessions=None, digests=None, record: Callable[[dict], None] | None = None):
         self.budget_tokens = budget_tokens
         self.input_tokens = 0
         self.output_tokens = 0
+        self.cache_creation_input_tokens = 0
+        self.cache_read_input_tokens = 0
         self._on_progress = on_progress
         self._is_canceled = is_canceled
+        self.model_id = model_id
+        self.workspace = workspace
+        self.sessions = sessions
+        self.digests = digests
+        self.record = record or (lambda event: None)
+
+    def add_usage(self, usage) -> None:
+        """Add a model response's usage (the API's own counts)."""
+        self.input_tokens += getattr(usage, "input_tokens", 0) or 0
+        self.output_tokens += getattr(usage, "output_tokens", 0) or 0
+        self.cache_creation_input_tokens += getattr(usage, "cache_creation_input_tokens", 0) or 0
+        self.cache_read_input_tokens += getattr(usage, "cache_read_input_tokens", 0) or 0
+
+    @property
+    def tokens_used(self) -> int:
+        """What counts against the budget: every input token (cached or not) and every output token."""
+        return (self.input_tokens + self.output_tokens + self.cache_creation_input_tokens
+                + self.cache_read_input_tokens)
+
+    def is_canceled(self) -> bool:
+        return self._is_canceled is not None and self._is_canceled()
 
     def charge(self, *, read: str = "", written: str = "") -> None:
         """Count tokens (about four characters each) and stop the dream past its budget."""

@@ -5,7 +5,7 @@ from memory import ids
 from memory.models import Blob, ChangeSet, MemoryStore, PathField, Workspace
 
 __all__ = ["Dream", "DreamPolicy", "ACTIVE_STATUSES", "TERMINAL_STATUSES", "DreamStatus", "OutputBehavior", "Proposal", "ProposalStatus", "ProposedChange",
-           "ChangeOperation", "ChangeCategory", "ReviewState"]
+           "ChangeOperation", "ChangeCategory", "ReviewState", "SessionDigest"]
 
 
 def dream_id() -> str:
@@ -156,6 +156,9 @@ class ProposedChange(models.Model):
     # The result: path after the change and its content (null for deletes).
     path = PathField(max_length=1024, null=True)
     blob = models.ForeignKey(Blob, null=True, on_delete=models.PROTECT, related_name="+", db_column="content_sha256")
+    # What a reviewer should look at before approving: [{type, message}] (dreams/guards.py).
+    # A change with warnings is never applied without a person's approval.
+    warnings = models.JSONField(default=list)
     review_state = models.CharField(max_length=24, choices=ReviewState.choices, default=ReviewState.PENDING)
     review_note = models.CharField(max_length=1024, blank=True, default="")
     applied_version_id = models.CharField(max_length=40, null=True)
@@ -185,3 +188,20 @@ class DreamPolicy(models.Model):
     last_dream = models.ForeignKey(Dream, null=True, on_delete=models.SET_NULL, related_name="+")
     last_triggered_at = models.DateTimeField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class SessionDigest(models.Model):
+    """A model's digest of one session, reused by later dreams over the same content.
+
+    `key` hashes the session's events, the model, the prompt version and the instructions
+    (dreams/engines/claude/digest.py), so an edited session or new instructions digest afresh."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    session_id = models.CharField(max_length=80)
+    model_id = models.CharField(max_length=256)
+    digest = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session_id"], name="digest_session")]
