@@ -56,8 +56,15 @@ def new_lines(change: Proposed, base_store: set[str]) -> list[str]:
             if len(words(line)) >= MIN_WORDS and normal(line) not in old and normal(line) not in base_store]
 
 
+_QUOTED = re.compile(r"“[^”]{1,200}”|\"[^\"]{1,200}\"")
+
+
 def windows(line: str) -> list[str]:
-    tokens = words(line)
+    """The runs of words to look for. Quoted text (an error message cited as such) is left out:
+    a lesson may quote what a tool said; it may not say, unquoted, what a log told it to."""
+    tokens = words(_QUOTED.sub(" ", line))
+    if len(tokens) < MIN_WORDS:
+        return []
     if len(tokens) <= WINDOW:
         return [" ".join(tokens)]
     return [" ".join(tokens[i:i + WINDOW]) for i in range(len(tokens) - WINDOW + 1)]
@@ -76,7 +83,7 @@ class UntrustedIndex:
             return
         haystack = normal(text)
         for line, spans in list(self.pending.items()):
-            if any(span in haystack for span in spans):
+            if spans and any(span in haystack for span in spans):
                 self.hits[line] = event_id
                 del self.pending[line]
 

@@ -133,7 +133,8 @@ def _guard(dream: Dream, recorded: list[tuple[ProposedChange, Change]], by_id: d
         base = by_id.get(change.memory_id) if change.memory_id else None
         proposed.append(guards.Proposed(
             key=row.id, base_path=base.path if base else None, base=base.content if base else None,
-            new=change.content if change.operation != ChangeOperation.DELETE else None,
+            new=None if change.operation == ChangeOperation.DELETE else (
+                change.content if change.content is not None else base.content),  # a rename may keep the text
             has_evidence=bool(row.evidence), retires=change.retires))
     found = guards.check(proposed, base_store={m.path: m.content for m in by_id.values()},
                          transcripts=_untrusted_texts(dream))

@@ -37,6 +37,12 @@ CATEGORY_HELP = {
     "verify": "Facts that sessions confirmed, marked with when and in which session.",
     "other": "Changes that fit none of the kinds above.",
 }
+# What each guard's warning means, for the reviewer (dreams/guards.py).
+WARNING_HELP = {
+    "untrusted_source": "repeats text from a tool result or a user message, where anyone can plant an instruction",
+    "fact_removed": "drops a fact that is kept nowhere else in the store and that no finding retires",
+    "no_evidence": "cites no event of the dream's sessions",
+}
 MAX_REFUSALS_SHOWN = 100
 # Categories in the order the review shows them (pattern, dedup, stale, verify, other).
 _CATEGORY_ORDER = Case(*[When(category=c, then=Value(i)) for i, c in enumerate(ChangeCategory.values)],
@@ -62,7 +68,8 @@ def render_dream(request, ws, store, dream: Dream, *, error: str | None = None, 
     name_starters([dream])
     return render(request, template, store_context(
         request, ws, store, store_section="dreams", dream=dream, error=error,
-        **progress_context(dream), **review_context(ws, store, dream, request.GET.get("changes")),
+        **progress_context(dream),
+        **review_context(ws, store, dream, request.GET.get("changes"), warning=request.GET.get("warning") or None),
     ), status=status)
 
 
@@ -129,10 +136,11 @@ def _store_path(tool_path) -> str:
 # --- review ---------------------------------------------------------------------------------------------
 
 
-def review_context(ws, store, dream: Dream, page_number=None) -> dict:
+def review_context(ws, store, dream: Dream, page_number=None, *, warning: str | None = None) -> dict:
     """Counts, files touched and report over the whole proposal; the changes themselves a page
     at a time (by category, then in the order the dream proposed them), so a big proposal
-    renders as fast as a small one."""
+    renders as fast as a small one. `warning` shows only the changes flagged with that warning
+    ("any": flagged at all, "none": not flagged)."""
     proposal = getattr(dream, "proposal", None)
     if proposal is None or not dream.is_terminal:
         return {"proposal": None}
@@ -140,7 +148,16 @@ def review_context(ws, store, dream: Dream, page_number=None) -> dict:
     by_category = dict(every.order_by().values_list("category").annotate(n=Count("pk")))
     states = dict(every.order_by().values_list("review_state").annotate(n=Count("pk")))
     touched = sorted({p for pair in every.values_list("base_path", "path") for p in pair if p})
-    page = Paginator(every.select_related("blob").order_by(_CATEGORY_ORDER, "seq"), CHANGES_PER_PAGE) \
+    # Warnings are a JSON list, which SQLite cannot search inside: count and filter them here.
+    flags = list(every.values_list("pk", "warnings"))
+    warning_counts = {kind: sum(1 for _, w in flags if any(x.get("type") == kind for x in w or []))
+                      for kind in WARNING_HELP}
+    shown = every
+    if warning in WARNING_HELP or warning in ("any", "none"):
+        shown = every.filter(pk__in=[pk for pk, w in flags if _flagged(w, warning)])
+    else:
+        warning = None
+    page = Paginator(shown.select_related("blob").order_by(_CATEGORY_ORDER, "seq"), CHANGES_PER_PAGE) \
         .get_page(page_number)
     changes = list(page.object_list)
     bases = {b.sha256: read_blob(b) for b in Blob.objects.filter(
@@ -152,6 +169,10 @@ def review_context(ws, store, dream: Dream, page_number=None) -> dict:
         c for c in by_category if c not in ChangeCategory.values)
     return {
         "proposal": proposal,
+        "warning_filter": warning,
+        "warning_counts": [(kind, warning_counts[kind], WARNING_HELP[kind]) for kind in WARNING_HELP],
+        "flagged_count": sum(1 for _, w in flags if w),
+        "shown_total": page.paginator.count,
         "groups": [{"category": c, "changes": rows, "total": by_category[c], "help": CATEGORY_HELP.get(c, "")}
                    for c, rows in groups.items()],
         "category_counts": [(c, by_category[c]) for c in categories],
@@ -166,6 +187,15 @@ def review_context(ws, store, dream: Dream, page_number=None) -> dict:
         "can_review": proposal.status == "open" and states.get(ReviewState.PENDING, 0) > 0,
         "can_rollback": proposal.status in ("applied", "partially_applied") and states.get(ReviewState.APPLIED, 0) > 0,
     }
+
+
+def _flagged(warnings, wanted: str) -> bool:
+    kinds = {w.get("type") for w in warnings or [] if isinstance(w, dict)}
+    if wanted == "any":
+        return bool(kinds)
+    if wanted == "none":
+        return not kinds
+    return wanted in kinds
 
 
 def _change_row(ws, store, change, bases: dict[str, str]) -> dict:

@@ -85,6 +85,7 @@ def change(item, *, full: bool) -> dict:
         "base_version_id": item.base_version_id,
         "path": item.path,
         "content_sha256": item.blob_id,
+        "warnings": item.warnings,
         "review_state": item.review_state,
         "review_note": item.review_note,
         "applied_version_id": item.applied_version_id,

@@ -121,13 +121,15 @@ def _compose_existing(memory: BaseMemory, findings: list[Finding]) -> Change | N
     rationale, evidence, category = _rationale(kept), _evidence(kept), kept[0].kind
     remaining = split_facts(BaseMemory(memory_id=memory.memory_id, path=memory.path, content=content,
                                        sha256="", version_id=""))
+    # The lines findings rewrote or removed are named by them (the fact_removed guard's test).
+    retires = [base_lines[n].strip() for n in sorted(claimed)]
     if not remaining:
         return Change(operation="delete", category=category, rationale=rationale, evidence=evidence,
-                      memory_id=memory.memory_id)
+                      memory_id=memory.memory_id, retires=retires)
     if content == memory.content:
         return None
     return Change(operation="modify", category=category, rationale=rationale, evidence=evidence,
-                  memory_id=memory.memory_id, path=memory.path, content=content)
+                  memory_id=memory.memory_id, path=memory.path, content=content, retires=retires)
 
 
 def _rationale(findings: list[Finding]) -> str:

@@ -151,7 +151,20 @@ def test_list_is_newest_first_filters_by_status_and_pages(admin, store, sessions
         admin.beta.dreams.list(limit=101)
 
 
-def test_claude_model_ids_run_on_the_offline_engine_and_say_so(admin, store, sessions):
+def test_a_claude_model_without_a_key_is_refused_saying_what_to_set(admin, store, sessions, monkeypatch):
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(anthropic.BadRequestError) as refused:
+        admin.beta.dreams.create(inputs=inputs(store, sessions), model={"id": "claude-opus-5", "speed": "standard"})
+    assert refused.value.status_code == 400
+    assert "ANTHROPIC_API_KEY" in refused.value.message and "reverie-offline" in refused.value.message
+    assert not Dream.objects.exists()
+
+
+def test_an_operator_may_opt_into_offline_rules_for_claude_ids(admin, store, sessions, monkeypatch, settings):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    settings.REVERIE_CLAUDE_WITHOUT_KEY = "offline"
     dream = admin.beta.dreams.create(inputs=inputs(store, sessions), model={"id": "claude-opus-5", "speed": "standard"})
     body = admin.get(f"/v1/dreams/{dream.id}", cast_to=object)
     assert body["model"] == {"id": "claude-opus-5", "speed": "standard"}
