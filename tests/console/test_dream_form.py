@@ -172,3 +172,26 @@ def test_a_store_without_sessions_can_still_dream(olga_operator, workspace, stor
                             "max_sessions": "100"})
     assert r.status_code == 302
     assert Dream.objects.get(input_store=store).session_filter == {"max_sessions": 100}
+
+
+def test_it_offers_claude_models_only_when_a_key_is_configured(olga_operator, workspace, store, sessions,
+                                                               monkeypatch, settings):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    settings.REVERIE_CLAUDE_MODELS = ["claude-sonnet-5-5"]
+    assert 'value="claude-sonnet-5-5"' not in olga_operator.get(url(workspace, store)).content.decode()
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key-for-the-form")
+    body = olga_operator.get(url(workspace, store)).content.decode()
+    assert 'value="claude-sonnet-5-5"' in body and 'value="reverie-offline"' in body
+    assert "sk-test-key-for-the-form" not in body
+
+
+def test_a_claude_model_posted_without_a_key_is_refused_on_the_form(olga_operator, workspace, store, sessions,
+                                                                    monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    r = olga_operator.post(url(workspace, store), form(model="claude-sonnet-5-5"))
+    assert r.status_code == 400
+    assert b"ANTHROPIC_API_KEY" in r.content and b"reverie-offline" in r.content
+    assert not Dream.objects.exists()
