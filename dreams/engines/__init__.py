@@ -35,9 +35,13 @@ def is_claude_model(model_id: str) -> bool:
 
 
 def claude_available(workspace) -> bool:
+    return _model_access(workspace).available
+
+
+def _model_access(workspace):
     from dreams import credentials
 
-    return credentials.describe_model_access(workspace).available
+    return credentials.describe_model_access(workspace)
 
 
 def engine_for(model_id: str, *, workspace) -> str:
@@ -49,10 +53,13 @@ def engine_for(model_id: str, *, workspace) -> str:
     if model_id in engines and model_id != CLAUDE:
         return model_id
     if is_claude_model(model_id):
-        if claude_available(workspace):
+        access = _model_access(workspace)
+        if access.available:
             return CLAUDE
         if settings.REVERIE_CLAUDE_WITHOUT_KEY == "offline":
             return OFFLINE
+        if access.problem:  # a workspace key this server cannot decrypt: say so, not "no key"
+            raise InvalidRequest(f"{access.problem} Or use model 'reverie-offline', which needs no key.")
         raise InvalidRequest(NO_KEY.format(model=model_id))
     raise InvalidRequest(
         f"Model {model_id!r} cannot run on this server; use one of: "

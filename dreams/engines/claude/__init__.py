@@ -17,6 +17,7 @@ from dreams.engines.claude.consolidate import Consolidation
 from dreams.engines.claude.digest import DigestStage
 from dreams.engines.claude.gate import ModelGate
 from dreams.engines.claude.workcopy import WorkingCopy
+from memory.errors import ReverieError
 
 NAME = "claude"
 UNANNOTATED = "Changed by the dreamer without an annotation."
@@ -25,7 +26,10 @@ UNANNOTATED = "Changed by the dreamer without an annotation."
 def make_client(workspace) -> anthropic.Anthropic:
     from dreams import credentials
 
-    options = credentials.client_options(workspace)
+    try:
+        options = credentials.client_options(workspace)
+    except ReverieError as exc:  # a workspace key that cannot be decrypted any more
+        raise EngineFailure(exc.message, error_type="model_authentication_error") from None
     if options is None:
         raise EngineFailure("No model key is configured: set ANTHROPIC_API_KEY for the web and worker processes, "
                             "or a workspace key in the console.", error_type="model_authentication_error")
