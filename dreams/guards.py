@@ -13,6 +13,8 @@ Pure functions over texts; the runner feeds them.
 import re
 from dataclasses import dataclass, field
 
+from dreams.engines import transcripts
+
 MIN_WORDS = 6  # shorter new lines (a command, a heading) say too little to be a planted instruction
 WINDOW = 8  # words: a new line that shares a run this long with an untrusted text repeats it
 MIN_FACT_WORDS = 3
@@ -60,14 +62,24 @@ _QUOTED = re.compile(r"“[^”]{1,200}”|\"[^\"]{1,200}\"")
 
 
 def windows(line: str) -> list[str]:
-    """The runs of words to look for. Quoted text (an error message cited as such) is left out:
-    a lesson may quote what a tool said; it may not say, unquoted, what a log told it to."""
-    tokens = words(_QUOTED.sub(" ", line))
-    if len(tokens) < MIN_WORDS:
-        return []
+    """The runs of words to look for. A run wholly inside quoted text that may be quoted (an error
+    message cited as such: transcripts.quotable) is left out: a lesson may quote what a tool said.
+    Runs that reach past the quotes stay, so quotes cannot hide a copy: a lesson may not say what a
+    log told it to, quoted or not."""
+    tokens, cited = [], []  # the line's words, and whether each is inside a quotable quote
+    end = 0
+    for match in _QUOTED.finditer(line):
+        outside, inside = words(line[end:match.start()]), words(match.group(0)[1:-1])
+        tokens += outside + inside
+        cited += [False] * len(outside) + [transcripts.quotable(match.group(0)[1:-1], prose=True)] * len(inside)
+        end = match.end()
+    rest = words(line[end:])
+    tokens, cited = tokens + rest, cited + [False] * len(rest)
     if len(tokens) <= WINDOW:
-        return [" ".join(tokens)]
-    return [" ".join(tokens[i:i + WINDOW]) for i in range(len(tokens) - WINDOW + 1)]
+        spans = [(0, len(tokens))]
+    else:
+        spans = [(i, i + WINDOW) for i in range(len(tokens) - WINDOW + 1)]
+    return [" ".join(tokens[a:b]) for a, b in spans if tokens[a:b] and not all(cited[a:b])]
 
 
 class UntrustedIndex:

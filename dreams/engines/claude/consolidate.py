@@ -49,7 +49,9 @@ class Consolidation:
         definitions = [{"type": "memory_20250818", "name": "memory"}, *DEFINITIONS]
         definitions[-1] = {**definitions[-1], "cache_control": {"type": "ephemeral"}}
         self.definitions = definitions
+        self.tool_names = {d["name"] for d in definitions}
         self.turns = 0
+        self._event_ids: set[str] = set()
 
     @property
     def annotations(self):
@@ -95,13 +97,20 @@ class Consolidation:
             message, seconds = self.gate.call(params)
             self.turns += 1
             self._record_turn(message, seconds)
-            messages.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in message.content]})
+            uses = [b for b in message.content if getattr(b, "type", None) == "tool_use"]
+            # A call of a tool it was not given: the API refuses any history that names one, so no
+            # tool_result can answer it. The call goes back as text, and its error as text after the results.
+            unknown = {use.id: use for use in uses if use.name not in self.tool_names}
+            messages.append({"role": "assistant", "content": [
+                self._unknown_call(unknown[b.id]) if getattr(b, "id", None) in unknown
+                else b.model_dump(exclude_none=True) for b in message.content]})
             if message.stop_reason == "pause_turn":
                 continue
-            uses = [b for b in message.content if getattr(b, "type", None) == "tool_use"]
             if not uses:
                 return
-            results = [self._run_tool(use, truncated=message.stop_reason == "max_tokens") for use in uses]
+            results = [self._run_tool(use, truncated=message.stop_reason == "max_tokens") for use in uses
+                       if use.id not in unknown]
+            results += [self._unknown_tool(use) for use in unknown.values()]
             messages.append({"role": "user", "content": results})
         self.context.record({"type": "agent.message", "content": [{"type": "text", "text":
                              f"Round {number} ended after {self.max_turns} turns."}]})
@@ -139,8 +148,34 @@ class Consolidation:
         results[0]["content"] = CLEARED
         return True
 
+    @staticmethod
+    def _unknown_call(use) -> dict:
+        call = cut(json.dumps(use.input, ensure_ascii=False, sort_keys=True), 2_000)
+        return {"type": "text", "text": f"[call of tool {use.name!r} with input {call}: not run, no such tool]"}
+
+    def _unknown_tool(self, use) -> dict:
+        message = (f"Tool error: Unknown tool {use.name!r}; your call of it was not run. The tools are: "
+                   f"{', '.join(sorted(self.tool_names))}.")
+        event_id = self._event_id(use.id)
+        self.context.record({"type": "agent.tool_use", "id": event_id, "name": use.name, "input": use.input})
+        self.context.record({"type": "agent.tool_result", "tool_use_id": event_id, "is_error": True,
+                             "content": [{"type": "text", "text": message}]})
+        return {"type": "text", "text": message}
+
+    def _event_id(self, use_id) -> str:
+        """The id of a call's event in the dream's transcript, unique in it (session events may not repeat
+        an id): the model's own, unless a server repeats ids, as gateways and local servers may."""
+        base = use_id if isinstance(use_id, str) and 0 < len(use_id) <= 100 else "tool_call"
+        event_id, number = base, 1
+        while event_id in self._event_ids:
+            number += 1
+            event_id = f"{base}.{number}"
+        self._event_ids.add(event_id)
+        return event_id
+
     def _run_tool(self, use, *, truncated: bool) -> dict:
-        self.context.record({"type": "agent.tool_use", "id": use.id, "name": use.name, "input": use.input})
+        event_id = self._event_id(use.id)
+        self.context.record({"type": "agent.tool_use", "id": event_id, "name": use.name, "input": use.input})
         try:
             if truncated:
                 raise ToolError("Your reply was cut off at max_tokens, so this call may be incomplete and was not "
@@ -152,7 +187,7 @@ class Consolidation:
             is_error = False
         except ToolError as exc:
             output, is_error = str(exc), True
-        self.context.record({"type": "agent.tool_result", "tool_use_id": use.id, "is_error": is_error,
+        self.context.record({"type": "agent.tool_result", "tool_use_id": event_id, "is_error": is_error,
                              "content": [{"type": "text", "text": cut(output, MAX_RECORDED_CHARS)}]})
         return {"type": "tool_result", "tool_use_id": use.id, "content": output, "is_error": is_error}
 

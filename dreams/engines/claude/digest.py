@@ -84,9 +84,12 @@ class DigestStage:
         total = 0
         for session in sessions:
             total += 1
-            if self.stop_at is not None and self.context.tokens_used + self.gate.reserved >= self.stop_at:
-                self.skipped += 1  # the rest of the budget is for consolidating what was digested
-                continue
+            if self.stop_at is not None:
+                while self._flight and self._spent():  # what is in flight may use less than it might
+                    self._collect(self.gate.first_done(set(self._flight)))
+                if self._spent():
+                    self.skipped += 1  # the rest of the budget is for consolidating what was digested
+                    continue
             self.context.progress(step="digesting sessions", session_id=session.id, sessions_read=total,
                                   digests_cached=self.cached, digests_made=self.made)
             lines, ids, sha = read_session(session)
@@ -108,6 +111,10 @@ class DigestStage:
         while self._flight:
             self._collect(self.gate.first_done(set(self._flight)))
         return self.digests
+
+    def _spent(self) -> bool:
+        """Whether what was used plus the most that calls in flight may use reaches the digests' share."""
+        return self.context.tokens_used + self.gate.reserved >= self.stop_at
 
     def _params(self, session, text: str, part: int, parts: int) -> dict:
         return {

@@ -4,8 +4,8 @@ usage and the mapping of API failures to the dream's error types.
 Calls run on a small thread pool; the dream's own thread waits on them in short slices, so
 it keeps the heartbeat alive and notices a cancel at once (the in-flight call is abandoned:
 its connection is closed and its answer, if one comes, is dropped). The budget is checked
-before each call against what was used plus what calls in flight may use, so a dream
-overshoots its budget by at most one call.
+before each call against what was used plus the most that calls in flight may use (their
+prompts and all of their max_tokens), so a dream overshoots its budget by at most one call.
 """
 
 import threading
@@ -24,7 +24,9 @@ def describe_failure(exc: Exception) -> EngineFailure:
     """The dream's error for what the SDK raised once its own retries were spent."""
     if isinstance(exc, EngineFailure):
         return exc
-    message = getattr(exc, "message", None) or str(exc)
+    # The API's own sentence ("Overloaded", "prompt is too long: …"), not the SDK's "Error code: 529 - {…}"
+    # repr of the whole body; no trailing period, as every message below goes on after it.
+    message = (getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)).strip().rstrip(".")
     request_id = getattr(exc, "request_id", None)
     suffix = f" (request id {request_id})" if request_id else ""
     if isinstance(exc, (anthropic.AuthenticationError, anthropic.PermissionDeniedError)):
@@ -55,24 +57,39 @@ class ModelGate:
         self.tick = tick  # heartbeat and cancel check of the dream's thread; raises Canceled
         self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="dream-model")
         self.lock = threading.Lock()
-        self.reserved = 0  # estimated tokens of calls in flight
+        self.reserved = 0  # the most that calls in flight may use: prompts (estimated high) and max_tokens
         self.requests = 0
         self.closed = False
+        self._flying: set[Future] = set()
 
     def submit(self, params: dict) -> Future:
-        """Start one call; BudgetExceeded when what is used plus what is in flight reaches the budget."""
+        """Start one call; BudgetExceeded when what is used plus what is in flight reaches the budget.
+        While calls in flight hold the rest of the budget, it waits for them: they may use less."""
         if self.context.is_canceled():
             raise Canceled()
         estimate = estimate_tokens(repr(params.get("system"))) + estimate_tokens(repr(params.get("messages"))) \
-            + estimate_tokens(repr(params.get("tools")))
-        with self.lock:
-            budget = self.context.budget_tokens
-            if budget is not None and self.context.tokens_used + self.reserved >= budget:
+            + estimate_tokens(repr(params.get("tools"))) + int(params.get("max_tokens") or 0)
+        while True:
+            with self.lock:
+                budget = self.context.budget_tokens
+                if budget is None or self.context.tokens_used + self.reserved < budget:
+                    self.reserved += estimate
+                    self.requests += 1
+                    break
+                flying = {future for future in self._flying if not future.done()}
+            if not flying:
                 raise BudgetExceeded(f"The dream used {self.context.tokens_used} tokens of its budget of {budget}; "
                                      "it stopped before the next model call and kept what it proposed.")
-            self.reserved += estimate
-            self.requests += 1
-        return self.pool.submit(self._call, params, estimate)
+            self.first_done(flying)
+        future = self.pool.submit(self._call, params, estimate)
+        with self.lock:
+            self._flying.add(future)
+        future.add_done_callback(self._landed)
+        return future
+
+    def _landed(self, future: Future) -> None:
+        with self.lock:
+            self._flying.discard(future)
 
     def _call(self, params: dict, estimate: int):
         started = time.monotonic()

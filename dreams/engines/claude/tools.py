@@ -88,7 +88,7 @@ class SessionTools:
         return cut(handler(tool_input), MAX_TOOL_CHARS)
 
     def _list_sessions(self, data) -> str:
-        page = data.get("page") or 1
+        page = 1 if data.get("page") is None else data["page"]  # 0 is refused, not read as page 1
         if not isinstance(page, int) or page < 1:
             raise ToolError("`page` must be a positive integer.")
         catalog = self.source.catalog()
@@ -100,7 +100,7 @@ class SessionTools:
 
     def _read_session(self, data) -> str:
         session_id = self._session(data.get("session_id"))
-        limit = data.get("limit") or PAGE_EVENTS
+        limit = PAGE_EVENTS if data.get("limit") is None else data["limit"]
         if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_EVENTS:
             raise ToolError(f"`limit` must be an integer from 1 to {MAX_PAGE_EVENTS}.")
         after = data.get("after_event_id")
