@@ -100,7 +100,7 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
     recorder.context = context
     engine = engines.load_engine(dream.engine or engines.engine_for(dream.model_id, workspace=dream.workspace))
     by_id = {m.memory_id: m for m in base}
-    failure = None
+    failure, canceled = None, False
     recorded: list[tuple[ProposedChange, Change]] = []
     try:
         for change in engine.run(base=base, sessions=_session_records(dream, recorder),
@@ -110,9 +110,13 @@ def _run(dream: Dream, recorder: "Recorder") -> str:
             recorder.progress(step="proposing changes", changes=len(recorded))
     except EngineFailure as exc:  # the budget, or the model API: what was proposed stays
         failure = {"type": exc.error_type, "message": exc.message[:1000]}
+    except Canceled:
+        canceled = True  # what was proposed stays too, guarded, for review; nothing is applied
     recorder.progress(step="checking the proposal", changes=len(recorded))
     flagged = _guard(dream, recorded, by_id)
     recorder.progress(step="proposal recorded", changes=len(recorded), flagged=flagged)
+    if canceled:
+        raise Canceled()
 
     if dream.output_behavior == OutputBehavior.CREATE_NEW:
         _materialize(proposal, output_store, actor)

@@ -12,7 +12,7 @@ without any). A failure keeps what the working copy holds so far.
 import anthropic
 from django.conf import settings
 
-from dreams.engines.base import BaseMemory, Change, Context, EngineFailure
+from dreams.engines.base import BaseMemory, Canceled, Change, Context, EngineFailure
 from dreams.engines.claude.consolidate import Consolidation
 from dreams.engines.claude.digest import DigestStage
 from dreams.engines.claude.gate import ModelGate
@@ -64,8 +64,10 @@ class ClaudeEngine:
             context.progress(step="digested sessions", digests=len(found), digests_cached=digests.cached,
                              digests_made=digests.made, sessions_skipped_for_budget=digests.skipped)
             consolidation.run(found)
-        except EngineFailure as exc:
-            failure = exc  # the model failed or the budget ran out: what the copy holds is still proposed
+        except (EngineFailure, Canceled) as exc:
+            # The model failed, the budget ran out or an operator canceled: what the copy holds so far
+            # is still proposed (a canceled dream's proposal can be reviewed like a failed one's).
+            failure = exc
         finally:
             gate.close()  # a cancel or a bug abandons calls in flight too
         yield from proposal(workcopy, consolidation.annotations, context.sessions)

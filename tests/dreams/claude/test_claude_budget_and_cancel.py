@@ -158,6 +158,9 @@ def test_a_cancel_ends_the_dream_while_a_model_call_is_in_flight(fake, workspace
     assert runner.run_dream(dream.id) == "not pending"
     assert Dream.objects.get(pk=dream.pk).status == DreamStatus.CANCELED
     assert list(dream.output_store.memories.values_list("path", flat=True)) == ["/project/notes.md"]
+    # What the working copy held when the cancel came stays in the proposal, guarded, for review.
+    kept = ProposedChange.objects.get(proposal__dream=dream)
+    assert kept.operation == "create" and kept.review_state == "pending" and kept.evidence
 
 
 def test_the_heartbeat_goes_on_while_a_slow_call_is_in_flight(fake, settings, workspace, notes, sessions):
