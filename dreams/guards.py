@@ -136,7 +136,8 @@ def warnings_for(change: Proposed, *, untrusted_hits: dict[str, str], final_stor
     gone = removed_facts(change, final_store)
     if gone:
         more = f" (and {len(gone) - 1} more)" if len(gone) > 1 else ""
-        found.append({"type": "fact_removed", "message": f"Removes a fact kept nowhere else: {_excerpt(gone[0])}{more}"})
+        found.append({"type": "fact_removed",
+                      "message": f"Removes a fact kept nowhere else: {_excerpt(gone[0])}{more}"})
     return found
 
 

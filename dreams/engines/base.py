@@ -119,7 +119,8 @@ class Context:
         self.output_tokens += (len(written) + 3) // 4
         if self.budget_tokens is not None and self.input_tokens + self.output_tokens > self.budget_tokens:
             raise BudgetExceeded(
-                f"The dream used {self.input_tokens + self.output_tokens} tokens, over its budget of {self.budget_tokens}."
+                f"The dream used {self.input_tokens + self.output_tokens} tokens, "
+                f"over its budget of {self.budget_tokens}."
             )
 
     def progress(self, **state) -> None:

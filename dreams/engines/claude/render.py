@@ -34,14 +34,16 @@ def event_text(event: Event, *, limit: int = MAX_EVENT_CHARS) -> str | None:
         return f"[{event.id}] {kind} {name}: {cut(body, limit)}"
     if kind in ("agent.tool_result", "agent.mcp_tool_result", "user.tool_result", "user.custom_tool_result"):
         flag = " ERROR" if payload.get("is_error") else ""
-        return f"[{event.id}] {kind}{flag} (for {payload.get('tool_use_id') or '?'}): {cut(blocks_text(payload), limit)}"
+        target = payload.get("tool_use_id") or "?"
+        return f"[{event.id}] {kind}{flag} (for {target}): {cut(blocks_text(payload), limit)}"
     if kind == "span.outcome_evaluation_end":
         return f"[{event.id}] outcome: {payload.get('result')} — {cut(str(payload.get('explanation') or ''), limit)}"
     if kind == "session.error":
         error = payload.get("error") or {}
         return f"[{event.id}] session.error {error.get('type')}: {cut(str(error.get('message') or ''), limit)}"
     if kind == "user.tool_confirmation":
-        return f"[{event.id}] user.tool_confirmation {payload.get('result')}: {cut(str(payload.get('deny_message') or ''), limit)}"
+        reason = cut(str(payload.get("deny_message") or ""), limit)
+        return f"[{event.id}] user.tool_confirmation {payload.get('result')}: {reason}"
     text = blocks_text(payload)
     if not text:
         return None

@@ -154,7 +154,8 @@ class WorkingCopy(BetaAbstractMemoryTool):
         new_lines = content.split("\n")
         snippet = "\n".join(f"{str(n).rjust(LINE_NUMBER_WIDTH)}\t{new_lines[n - 1]}"
                             for n in range(max(0, changed - 2) + 1, min(len(new_lines), changed + 3) + 1))
-        return f"The memory file has been edited. Here is the snippet showing the change (with line numbers):\n{snippet}"
+        return ("The memory file has been edited. Here is the snippet showing the change (with line numbers):\n"
+                + snippet)
 
     def insert(self, command) -> str:
         key, entry = self._file(command.path)
@@ -163,7 +164,8 @@ class WorkingCopy(BetaAbstractMemoryTool):
             lines.pop()
         line = command.insert_line
         if not isinstance(line, int) or line < 0 or line > len(lines):
-            raise ToolError(f"Invalid `insert_line` parameter: {line}. It should be within the range [0, {len(lines)}].")
+            raise ToolError(f"Invalid `insert_line` parameter: {line}. "
+                            f"It should be within the range [0, {len(lines)}].")
         lines.insert(line, (command.insert_text or "").rstrip("\n"))
         content = "\n".join(lines) + "\n"
         self._check_size(command.path, content)
