@@ -134,6 +134,9 @@ class DigestStage:
             message, seconds = self.gate.result(future)
             state = self._parts[session_id]
             parsed = parse_digest(message, state["ids"])
+            # What the dreamer made of the session, in its own transcript, for the operator to read.
+            self.context.record({"type": "agent.tool_use", "name": "record_digest",
+                                 "input": {"session_id": session_id, "part": number + 1, **parsed}})
             self.context.record({"type": "span.model_request_end", "stage": "digest", "session_id": session_id,
                                  "part": number + 1, "seconds": round(seconds, 3),
                                  "usage": message.usage.model_dump(exclude_none=True)})
