@@ -6,6 +6,7 @@ own REVERIE_HOME holding a copy of a database migrated once, so runs never share
 """
 
 import argparse
+import collections
 import json
 import os
 import resource
@@ -40,18 +41,30 @@ def fresh_home(tmp: Path, name: str, template: Path) -> Path:
     return home
 
 
-def worker(home: Path, *args: str, timeout: float | None = None) -> dict:
-    """Run one worker command in its own process; returns the JSON it writes."""
+def worker(home: Path, *args: str, timeout: float | None = None, env: dict | None = None,
+           script: Path | None = None) -> dict:
+    """Run one worker command in its own process; returns the JSON it writes.
+
+    The worker gets this process's environment (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, REVERIE_CLAUDE_*
+    and the rest pass through), then `env` on top of it: a value of None removes a variable. `script`
+    is another worker script that takes `--result PATH` (default: this file)."""
     out = home / f"worker-{args[0]}.json"
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args, "--result", str(out)], cwd=REPO,
-                          env=_env(home), timeout=timeout, capture_output=True, text=True, check=False)
+    out.unlink(missing_ok=True)
+    script = script or Path(__file__).resolve()
+    done = subprocess.run([sys.executable, str(script), *args, "--result", str(out)], cwd=REPO,
+                          env=_env(home, env), timeout=timeout, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"worker {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     return json.loads(out.read_text())
 
 
-def _env(home: Path) -> dict:
+def _env(home: Path, extra: dict | None = None) -> dict:
     env = dict(os.environ)
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = str(value)
     env.update(REVERIE_HOME=str(home), DJANGO_SETTINGS_MODULE="console.settings", PYTHONPATH=str(REPO))
     env.pop("DATABASE_URL", None)  # SQLite under the temporary REVERIE_HOME, never a configured database
     env.pop("REVERIE_SQLITE_PATH", None)
@@ -87,13 +100,29 @@ def load(store_dir: str, session_paths: list[str]) -> dict:
             "sessions": Session.objects.count(), "events": SessionEvent.objects.count()}
 
 
+def check(engine: str) -> dict:
+    """Which engine a dream with model `engine` would run on here, or why none can (no key, unknown)."""
+    from dreams import engines
+    from memory import identity
+    from memory.errors import InvalidRequest
+
+    workspace = identity.get_or_create_workspace(name=WORKSPACE)
+    claude_model = engines.is_claude_model(engine)
+    try:
+        return {"engine": engines.engine_for(engine, workspace=workspace), "claude_model": claude_model}
+    except InvalidRequest as exc:
+        return {"refused": exc.message, "claude_model": claude_model}
+
+
 def dream(engine: str, *, with_changes: bool) -> dict:
-    """Create a dream over every imported session and run it with the function the Celery task calls."""
+    """Create a dream over every imported session and run it with the function the Celery task calls.
+    {"refused": message} when the server would not start it (an unknown engine, a Claude model and no key)."""
     from dreams import lifecycle, runner
     from dreams.models import Dream, ProposedChange
     from memory import identity
     from memory.access import Principal
     from memory.blobs import read_blob
+    from memory.errors import InvalidRequest
     from memory.models import Agent, Memory, MemoryStore
 
     workspace = identity.get_or_create_workspace(name=WORKSPACE)
@@ -102,10 +131,14 @@ def dream(engine: str, *, with_changes: bool) -> dict:
     # Name the fleet's agents: a filter on the workspace alone would also pick up the dream's own session.
     agents = sorted(Agent.objects.filter(workspace=workspace).exclude(name=lifecycle.DREAMER_AGENT)
                     .values_list("id", flat=True))
-    created = lifecycle.start_dream(
-        principal=principal, store_id=store.id, model_id=engine,
-        session_filter=lifecycle.SessionFilter(agent_ids=tuple(agents), max_sessions=lifecycle.MAX_FILTER_SESSIONS),
-    )
+    try:
+        created = lifecycle.start_dream(
+            principal=principal, store_id=store.id, model_id=engine,
+            session_filter=lifecycle.SessionFilter(agent_ids=tuple(agents),
+                                                   max_sessions=lifecycle.MAX_FILTER_SESSIONS),
+        )
+    except InvalidRequest as exc:
+        return {"refused": exc.message}
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     outcome = runner.run_dream(created.id)
@@ -114,10 +147,16 @@ def dream(engine: str, *, with_changes: bool) -> dict:
     dream = Dream.objects.get(pk=created.id)
     result = {"dream_id": dream.id, "outcome": outcome, "status": dream.status, "error": dream.error,
               "engine": dream.engine, "seconds": round(seconds, 3),
-              "sessions": len(dream.session_ids), "usage": {"input_tokens": dream.input_tokens,
-                                                            "output_tokens": dream.output_tokens},
-              "maxrss_kb_before": rss_before, "maxrss_kb_peak": rss_peak,
-              "changes": ProposedChange.objects.filter(proposal__dream=dream).count()}
+              "sessions": len(dream.session_ids), "usage": {
+                  "input_tokens": dream.input_tokens, "output_tokens": dream.output_tokens,
+                  "cache_creation_input_tokens": dream.cache_creation_input_tokens,
+                  "cache_read_input_tokens": dream.cache_read_input_tokens},
+              "progress": dream.progress, "maxrss_kb_before": rss_before, "maxrss_kb_peak": rss_peak,
+              "changes": ProposedChange.objects.filter(proposal__dream=dream).count(),
+              "flagged": ProposedChange.objects.filter(proposal__dream=dream).exclude(warnings=[]).count(),
+              "warnings": dict(collections.Counter(
+                  w.get("type") for ws in ProposedChange.objects.filter(proposal__dream=dream)
+                  .values_list("warnings", flat=True) for w in ws or []))}
     if with_changes:
         def contents(s):
             return {m.path: read_blob(m.blob) for m in Memory.objects.filter(store=s).select_related("blob")}
@@ -126,7 +165,8 @@ def dream(engine: str, *, with_changes: bool) -> dict:
         result["after"] = contents(dream.output_store) if dream.output_store_id else result["before"]
         result["change_list"] = [
             {"operation": c.operation, "category": c.category, "rationale": c.rationale, "evidence": c.evidence,
-             "base_path": c.base_path, "path": c.path, "content": read_blob(c.blob) if c.blob_id else None}
+             "base_path": c.base_path, "path": c.path, "content": read_blob(c.blob) if c.blob_id else None,
+             "warnings": c.warnings}
             for c in ProposedChange.objects.filter(proposal__dream=dream).select_related("blob").order_by("seq")
         ]
     return result
@@ -141,7 +181,9 @@ def main() -> None:
     p_dream = sub.add_parser("dream")
     p_dream.add_argument("--engine", default="reverie-offline")
     p_dream.add_argument("--with-changes", action="store_true")
-    for p in (p_load, p_dream):
+    p_check = sub.add_parser("check")
+    p_check.add_argument("--engine", default="reverie-offline")
+    for p in (p_load, p_dream, p_check):
         p.add_argument("--result", required=True)
     args = parser.parse_args()
     _setup()
@@ -149,6 +191,8 @@ def main() -> None:
         sessions = [str(p) for raw in args.sessions for p in
                     (sorted(Path(raw).glob("*.json")) if Path(raw).is_dir() else [Path(raw)])]
         result = load(args.store, sessions)
+    elif args.command == "check":
+        result = check(args.engine)
     else:
         result = dream(args.engine, with_changes=args.with_changes)
     Path(args.result).write_text(json.dumps(result, indent=1, ensure_ascii=False))
