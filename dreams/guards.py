@@ -18,6 +18,7 @@ from dreams.engines import transcripts
 MIN_WORDS = 6  # shorter new lines (a command, a heading) say too little to be a planted instruction
 WINDOW = 8  # words: a new line that shares a run this long with an untrusted text repeats it
 MIN_FACT_WORDS = 3
+MIN_UNQUOTED = 3  # words of a run outside quotable quotes (see windows)
 _WORD = re.compile(r"[\w'./:@-]+", re.UNICODE)
 UNTRUSTED_EVENT_TYPES = {"user.message", "agent.tool_result", "agent.mcp_tool_result", "user.tool_result",
                          "user.custom_tool_result"}
@@ -64,8 +65,8 @@ _QUOTED = re.compile(r"“[^”]{1,200}”|\"[^\"]{1,200}\"")
 def windows(line: str) -> list[str]:
     """The runs of words to look for. A run wholly inside quoted text that may be quoted (an error
     message cited as such: transcripts.quotable) is left out: a lesson may quote what a tool said.
-    Runs that reach past the quotes stay, so quotes cannot hide a copy: a lesson may not say what a
-    log told it to, quoted or not."""
+    Runs with words of their own beyond the quotes stay, so quotes cannot hide a copy: a lesson may
+    not say what a log told it to, quoted or not."""
     tokens, cited = [], []  # the line's words, and whether each is inside a quotable quote
     end = 0
     for match in _QUOTED.finditer(line):
@@ -79,7 +80,10 @@ def windows(line: str) -> list[str]:
         spans = [(0, len(tokens))]
     else:
         spans = [(i, i + WINDOW) for i in range(len(tokens) - WINDOW + 1)]
-    return [" ".join(tokens[a:b]) for a, b in spans if tokens[a:b] and not all(cited[a:b])]
+    # A run counts when at least MIN_UNQUOTED of its words are the lesson's own: a run that only
+    # touches a quote ("fails (error: “…”)") repeats the quote, not an instruction.
+    return [" ".join(tokens[a:b]) for a, b in spans
+            if tokens[a:b] and sum(not c for c in cited[a:b]) >= min(MIN_UNQUOTED, b - a)]
 
 
 class UntrustedIndex:
