@@ -37,6 +37,17 @@ def make_client(workspace) -> anthropic.Anthropic:
                                timeout=settings.REVERIE_CLAUDE_TIMEOUT_SECONDS)
 
 
+def digest_max_tokens() -> int:
+    return min(settings.REVERIE_CLAUDE_DIGEST_MAX_TOKENS, settings.REVERIE_CLAUDE_CONTEXT_TOKENS // 6)
+
+
+def digest_chunk_tokens() -> int:
+    """A transcript part's share of a digest request: the setting, or less when the context is small
+    (the rest of the request is the prompt, the store index and the reply)."""
+    room = settings.REVERIE_CLAUDE_CONTEXT_TOKENS - digest_max_tokens() - 6_000
+    return max(1_000, min(settings.REVERIE_CLAUDE_DIGEST_CHUNK_TOKENS, room))
+
+
 class ClaudeEngine:
     name = NAME
 
@@ -48,7 +59,9 @@ class ClaudeEngine:
         consolidation = Consolidation(
             gate=gate, context=context, model_id=context.model_id, instructions=instructions, workcopy=workcopy,
             sessions=context.sessions, context_tokens=settings.REVERIE_CLAUDE_CONTEXT_TOKENS,
-            max_tokens=settings.REVERIE_CLAUDE_MAX_OUTPUT_TOKENS, max_turns=settings.REVERIE_CLAUDE_MAX_TURNS,
+            # A small context (a local model server's) leaves room for the prompt too.
+            max_tokens=min(settings.REVERIE_CLAUDE_MAX_OUTPUT_TOKENS, settings.REVERIE_CLAUDE_CONTEXT_TOKENS // 4),
+            max_turns=settings.REVERIE_CLAUDE_MAX_TURNS,
             store_inline_tokens=settings.REVERIE_CLAUDE_STORE_INLINE_TOKENS,
         )
         failure = None
@@ -56,8 +69,8 @@ class ClaudeEngine:
             digests = DigestStage(
                 gate=gate, context=context, model_id=context.model_id, instructions=instructions,
                 store_index=workcopy.index(max_chars=8_000),
-                chunk_tokens=settings.REVERIE_CLAUDE_DIGEST_CHUNK_TOKENS,
-                max_tokens=settings.REVERIE_CLAUDE_DIGEST_MAX_TOKENS,
+                chunk_tokens=digest_chunk_tokens(),
+                max_tokens=digest_max_tokens(),
                 concurrency=settings.REVERIE_CLAUDE_CONCURRENCY, budget_share=0.7,
             )
             found = sorted(digests.run(sessions), key=lambda d: d["session_id"])

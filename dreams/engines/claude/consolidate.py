@@ -12,6 +12,7 @@ import json
 
 from anthropic.lib.tools import ToolError
 
+from dreams.engines.base import EngineFailure
 from dreams.engines.claude import prompts
 from dreams.engines.claude.render import cut, estimate_tokens
 from dreams.engines.claude.tools import DEFINITIONS, SessionTools
@@ -44,7 +45,8 @@ class Consolidation:
         self.workcopy = workcopy
         self.tools = SessionTools(sessions, workcopy)
         self.context_tokens, self.max_tokens, self.max_turns = context_tokens, max_tokens, max_turns
-        self.store_inline_tokens = store_inline_tokens
+        # The store's share of a round's first message: the setting, or a fifth of a small context.
+        self.store_inline_tokens = min(store_inline_tokens, context_tokens // 5)
         self.system = prompts.with_instructions(prompts.CONSOLIDATE_SYSTEM, instructions)
         definitions = [{"type": "memory_20250818", "name": "memory"}, *DEFINITIONS]
         definitions[-1] = {**definitions[-1], "cache_control": {"type": "ephemeral"}}
@@ -88,8 +90,13 @@ class Consolidation:
                                                            "merging duplicates; change nothing without cause)"},
             {"type": "text", "text": intro},
         ]}]
-        for _ in range(self.max_turns):
+        for turn in range(self.max_turns):
             params = self._params(messages)
+            if params is None and turn == 0:
+                raise EngineFailure(
+                    f"A consolidation request does not fit the model's context of {self.context_tokens} tokens "
+                    "(REVERIE_CLAUDE_CONTEXT_TOKENS) with the store index and one digest; raise it, or lower "
+                    "REVERIE_CLAUDE_STORE_INLINE_TOKENS.", error_type="model_request_invalid")
             if params is None:
                 self.context.record({"type": "agent.message", "content": [{"type": "text", "text":
                                      f"Round {number} ended: its conversation reached the context limit."}]})

@@ -1,16 +1,17 @@
 """Every model call of a Claude dream goes through one gate: budget, concurrency, cancel,
 usage and the mapping of API failures to the dream's error types.
 
-Calls run on a small thread pool; the dream's own thread waits on them in short slices, so
-it keeps the heartbeat alive and notices a cancel at once (the in-flight call is abandoned:
-its connection is closed and its answer, if one comes, is dropped). The budget is checked
+Calls run on their own daemon threads, at most `concurrency` on the wire at once; the dream's
+own thread waits on them in short slices, so it keeps the heartbeat alive and notices a cancel
+at once (the in-flight call is abandoned: its connection is closed and its answer, if one
+comes, is dropped). The budget is checked
 before each call against what was used plus the most that calls in flight may use (their
 prompts and all of their max_tokens), so a dream overshoots its budget by at most one call.
 """
 
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 
 import anthropic
 
@@ -55,7 +56,7 @@ class ModelGate:
         self.client = client
         self.context = context
         self.tick = tick  # heartbeat and cancel check of the dream's thread; raises Canceled
-        self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="dream-model")
+        self.slots = threading.Semaphore(max(1, concurrency))  # calls on the wire at once
         self.lock = threading.Lock()
         self.reserved = 0  # the most that calls in flight may use: prompts (estimated high) and max_tokens
         self.requests = 0
@@ -81,11 +82,27 @@ class ModelGate:
                 raise BudgetExceeded(f"The dream used {self.context.tokens_used} tokens of its budget of {budget}; "
                                      "it stopped before the next model call and kept what it proposed.")
             self.first_done(flying)
-        future = self.pool.submit(self._call, params, estimate)
+        future: Future = Future()
         with self.lock:
             self._flying.add(future)
         future.add_done_callback(self._landed)
+        # Daemon threads, not a ThreadPoolExecutor: an abandoned call stuck in a socket read must not
+        # keep the worker process from exiting (the executor's threads are joined at exit).
+        threading.Thread(target=self._run, args=(future, params, estimate), daemon=True,
+                         name="dream-model-call").start()
         return future
+
+    def _run(self, future: Future, params: dict, estimate: int) -> None:
+        with self.slots:
+            if self.closed:
+                with self.lock:
+                    self.reserved -= estimate
+                future.set_exception(Canceled())
+                return
+            try:
+                future.set_result(self._call(params, estimate))
+            except BaseException as exc:  # handed to the dream's thread, which maps it to an error type
+                future.set_exception(exc)
 
     def _landed(self, future: Future) -> None:
         with self.lock:
@@ -130,5 +147,4 @@ class ModelGate:
         """Abandon whatever is in flight: closing the client drops its connections."""
         with self.lock:
             self.closed = True
-        self.pool.shutdown(wait=False, cancel_futures=True)
         self.client.close()

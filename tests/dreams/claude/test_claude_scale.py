@@ -145,3 +145,21 @@ def test_a_fleet_larger_than_the_context_is_digested_in_parts_and_consolidated_i
     [change] = ProposedChange.objects.filter(proposal__dream=dream)
     assert (change.path, change.warnings) == ("/builds.md", [])
     assert change.evidence and change.evidence[0]["session_id"] == fleet[0].id
+
+
+def test_a_small_context_still_dreams_with_smaller_parts_and_replies(fake, settings, workspace, notes, sessions):
+    """A local model server with an 8k window: replies, transcript parts and the store's share shrink
+    to fit, and no request is refused."""
+    from dreams import runner
+    from dreams.models import Dream, DreamStatus
+    from tests.dreams.claude.conftest import Brain, start
+    from tests.fakes.messages_api import reply, tool_use
+
+    settings.REVERIE_CLAUDE_CONTEXT_TOKENS = 8_000
+    fake.context_limit = 8_000
+    fake.handler = Brain(reply(tool_use("memory", {"command": "view", "path": "/memories"})), reply("Done."))
+    dream = start(workspace, notes, sessions)
+
+    assert runner.run_dream(dream.id) == DreamStatus.COMPLETED, Dream.objects.get(pk=dream.pk).error
+    assert all(r.reply_status == 200 for r in fake.requests)
+    assert all(r.tokens + r.body["max_tokens"] <= 8_000 for r in fake.requests)
