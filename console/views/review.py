@@ -118,7 +118,9 @@ def _activity(dream: Dream) -> list[str]:
         elif event_type == "agent.tool_use" and payload.get("name") == "memory":
             target = (_store_path(tool_input.get("path")) or
                       f"{_store_path(tool_input.get('old_path'))} → {_store_path(tool_input.get('new_path'))}")
-            lines.append(f"wrote {target} ({tool_input.get('command', '')}, {tool_input.get('category', '')})")
+            details = ", ".join(str(tool_input[k]) for k in ("command", "category") if tool_input.get(k))
+            verb = "read" if tool_input.get("command") == "view" else "wrote"
+            lines.append(f"{verb} {target} ({details})")
         elif event_type == "agent.message":
             texts = [c.get("text", "") for c in payload.get("content") or [] if isinstance(c, dict)]
             lines.append(" ".join(str(t) for t in texts)[:300])
