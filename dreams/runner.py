@@ -246,7 +246,7 @@ def _session_records(dream: Dream, recorder: "Recorder"):
 
         yield SessionRecord(id=session.id, agent_name=session.agent.name, title=session.title,
                             outcome_result=session.outcome_result, outcome_score=session.outcome_score,
-                            events=events)
+                            events=events, created_at=session.created_at.isoformat())
 
 
 def _tool_event(change: Change, by_id: dict[str, BaseMemory]) -> dict:

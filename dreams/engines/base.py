@@ -38,6 +38,7 @@ class SessionRecord:
     outcome_result: str | None
     outcome_score: float | None
     events: Callable[[], Iterable[Event]]  # streamed: called when the engine reads the transcript
+    created_at: str | None = None  # RFC 3339, when the session started
 
 
 @dataclass

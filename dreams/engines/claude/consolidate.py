@@ -11,6 +11,7 @@ still would not fit ends there.
 import json
 
 from anthropic.lib.tools import ToolError
+from django.utils import timezone
 
 from dreams.engines.base import EngineFailure
 from dreams.engines.claude import prompts
@@ -83,7 +84,7 @@ class Consolidation:
     def _round(self, blocks: list[str], number: int, rounds: int) -> None:
         intro = (f"Round {number} of {rounds}. The store as it is now (your earlier rounds' edits included) and "
                  f"{len(blocks)} session digests follow. Improve the store with the memory tool, annotate each "
-                 "change, then reply with a summary.")
+                 f"change, then reply with a summary. Today is {timezone.now().date().isoformat()} (UTC).")
         messages = [{"role": "user", "content": [
             {"type": "text", "text": self._store_block(), "cache_control": {"type": "ephemeral"}},
             {"type": "text", "text": "\n".join(blocks) or "(no session digests: work from the store alone, "

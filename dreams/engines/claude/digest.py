@@ -95,7 +95,8 @@ class DigestStage:
             lines, ids, sha = read_session(session)
             key = cache_key(content_sha256=sha, model_id=self.model_id, instructions=self.instructions,
                             chunk_tokens=self.chunk_tokens)
-            header = {"session_id": session.id, "agent": session.agent_name, "outcome": session.outcome_result}
+            header = {"session_id": session.id, "agent": session.agent_name, "outcome": session.outcome_result,
+                      "date": (getattr(session, "created_at", None) or "")[:10]}
             if (cached := self.context.digests.get(key)) is not None:
                 self.cached += 1
                 self.digests.append({**cached, **header})
