@@ -4,6 +4,7 @@ objects the runner hands to the engine through its Context (engines never query 
 Only the dream's own sessions are reachable; evidence is checked against them.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from dreams.engines.base import Event
@@ -85,13 +86,20 @@ class DreamSessions:
 
 
 class DigestCache:
+    """Digests by the engine's key, per workspace: two workspaces holding the same transcript never
+    share (or overwrite) a digest."""
+
     def __init__(self, workspace):
         self.workspace = workspace
 
+    def _key(self, key: str) -> str:
+        return hashlib.sha256(f"{self.workspace.pk}:{key}".encode()).hexdigest()
+
     def get(self, key: str) -> dict | None:
-        return SessionDigest.objects.filter(key=key, workspace=self.workspace).values_list("digest", flat=True).first()
+        return (SessionDigest.objects.filter(key=self._key(key), workspace=self.workspace)
+                .values_list("digest", flat=True).first())
 
     def put(self, key: str, *, session_id: str, model_id: str, digest: dict) -> None:
         SessionDigest.objects.update_or_create(
-            key=key, defaults={"workspace": self.workspace, "session_id": session_id, "model_id": model_id,
+            key=self._key(key), defaults={"workspace": self.workspace, "session_id": session_id, "model_id": model_id,
                                "digest": digest})
