@@ -57,7 +57,7 @@ def prepare_main(seeded_path: str, out_path: str) -> None:
     from django.urls import reverse
 
     from dreams import runner
-    from dreams.demo import load_demo
+    from dreams.demo.loader import load_demo
     from dreams.lifecycle import SessionFilter, start_dream
     from dreams.models import Dream, Session
     from memory.access import Actor, Principal

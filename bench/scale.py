@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/scale.py [--sizes 10,100,1000] [--memories 2000] [--events 200] [--engine reverie-offline]
 
-One fleet is generated (dreams.fleetgen, --scale mode: routine sessions of about --events events, no
+One fleet is generated (dreams.demo.fleetgen, --scale mode: routine sessions of about --events events, no
 planted findings); for each size a fresh SQLite database under a temporary REVERIE_HOME gets the
 store and the first N sessions (import_store, import_sessions), then a separate process runs the
 dream through dreams.lifecycle.start_dream + dreams.runner.run_dream, so sessions stream from the
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "dreameval"))
 import harness
 
 sys.path.insert(0, str(harness.REPO))
-from dreams.fleetgen import generate_scale_fleet
+from dreams.demo.fleetgen import generate_scale_fleet
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ which proves the plumbing without a key; its scores are poor by design.
 
 Each fleet is loaded into a fresh SQLite database under a temporary REVERIE_HOME (import_store,
 import_sessions), dreamed over by `dreams.lifecycle.start_dream` + `dreams.runner.run_dream` (the
-real pipeline, in a subprocess), and scored by `dreams.fleetgen.scoring`. `sre` is the sample fleet
-copied into tests/dreams/data; the others are generated with `dreams.fleetgen` for --seed.
+real pipeline, in a subprocess), and scored by `bench/dreameval/scoring.py`. `sre` is the sample fleet
+copied into tests/dreams/data; the others are generated with `dreams.demo.fleetgen` for --seed.
 """
 
 import argparse
@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 
 sys.path.insert(0, str(harness.REPO))
-from dreams.fleetgen import DOMAINS, generate_fleet
-from dreams.fleetgen.scoring import FINDINGS, score_fleet
+from bench.dreameval.scoring import FINDINGS, score_fleet
+from dreams.demo.fleetgen import DOMAINS, generate_fleet
 
 DATA = harness.REPO / "tests" / "dreams" / "data"
 RESULTS = harness.REPO / "bench" / "results"
@@ -50,7 +50,7 @@ def prepare_fleet(name: str, tmp: Path, seed: int) -> dict:
     out = tmp / "fleets" / f"{name}-{seed}"
     answers = generate_fleet(name, out, seed=seed)
     return {"store": out / "store", "sessions": out / "sessions", "answers": answers,
-            "source": f"dreams.fleetgen seed {seed}"}
+            "source": f"dreams.demo.fleetgen seed {seed}"}
 
 
 class Refused(Exception):

@@ -8,7 +8,7 @@ One streaming pass:
 3. ask each analyzer for its findings (dedup, stale, verify, pattern);
 4. compose the findings into at most one change per existing memory, plus creates.
 
-Analyzer interface (duck-typed; see dedup.py, stale.py, verify.py, patterns.py):
+Analyzer interface (duck-typed; see dedup.py, stale.py, verify.py, patterns.py, harness.py):
     kind: str
     __init__(facts)                       facts of the base store
     start_session(session: SessionRecord)
@@ -27,6 +27,7 @@ from dreams.engines import transcripts
 from dreams.engines.base import BaseMemory, Change, Context, SessionRecord
 from dreams.engines.dedup import DedupAnalyzer
 from dreams.engines.findings import Fact, split_facts
+from dreams.engines.harness import HarnessAnalyzer
 from dreams.engines.patterns import PatternAnalyzer
 from dreams.engines.stale import StaleAnalyzer
 from dreams.engines.verify import VerifyAnalyzer
@@ -39,7 +40,7 @@ __all__ = ["NAME", "OfflineEngine", "Fact", "split_facts"]
 
 class OfflineEngine:
     name = NAME
-    analyzers = (DedupAnalyzer, StaleAnalyzer, VerifyAnalyzer, PatternAnalyzer)
+    analyzers = (DedupAnalyzer, StaleAnalyzer, VerifyAnalyzer, PatternAnalyzer, HarnessAnalyzer)
 
     def run(self, *, base: list[BaseMemory], sessions: Iterable[SessionRecord], instructions: str | None,
             context: Context) -> Iterator[Change]:

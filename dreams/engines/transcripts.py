@@ -61,6 +61,7 @@ class Step:
     status: int | None  # an HTTP status code seen in the result
     at: str  # the result's processed_at (ISO 8601), or ""
     output: str = ""  # the result's text, truncated to MAX_OUTPUT (matched, never quoted)
+    target: str = ""  # the file a file tool acted on (its file_path / path / notebook_path input), or ""
 
     @property
     def day(self) -> str | None:
@@ -100,7 +101,19 @@ def make_step(use: Event, result: Event) -> Step:
     return Step(tool=tool, command=command, program=program, argv=argv, use_event_id=use.id,
                 result_event_id=result.id, ok=not failed, error_kind=classify_error(output, status) if failed else None,
                 error_line=error_line, status=status, at=at if isinstance(at, str) else "",
-                output=output[:MAX_OUTPUT])
+                output=output[:MAX_OUTPUT], target=file_target(use.payload.get("input")))
+
+
+FILE_INPUT_KEYS = ("file_path", "path", "notebook_path")
+
+
+def file_target(tool_input) -> str:
+    """The file a file tool (Read, Edit, Write, …) names, for telling "the same file" across calls."""
+    if isinstance(tool_input, dict):
+        for key in FILE_INPUT_KEYS:
+            if isinstance(tool_input.get(key), str) and tool_input[key].strip():
+                return tool_input[key].strip()
+    return ""
 
 
 def describe_call(tool: str, tool_input) -> tuple[str, str, tuple[str, ...]]:

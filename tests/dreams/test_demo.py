@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from dreams import runner
-from dreams.demo import DEMO_GRANTS, DEMO_STORE, load_demo
+from dreams.demo.loader import DEMO_GRANTS, DEMO_STORE, load_demo
 from dreams.lifecycle import SessionFilter, start_dream
 from dreams.models import DreamStatus, ProposedChange, Session
 from memory.access import Principal

@@ -5,7 +5,7 @@ back the proposal."""
 import pytest
 
 from bench.dreameval.fakebrain import Brain
-from dreams.demo import load_demo
+from dreams.demo.loader import load_demo
 from dreams.models import Dream, DreamStatus
 from memory.blobs import read_blob
 from memory.models import Memory, Role

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dreams.demo import load_demo
+from dreams.demo.loader import load_demo
 from dreams.models import Dream, DreamStatus, ProposedChange
 from memory.blobs import read_blob
 from memory.models import Memory, Role

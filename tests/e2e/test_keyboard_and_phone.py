@@ -82,7 +82,7 @@ def test_pages_fit_the_screen_without_sideways_scrolling(page, workspace, runboo
 @pytest.mark.parametrize("width,height", [(390, 844)])
 def test_every_kind_of_page_fits_a_phone(page, transactional_db, width, height):
     from dreams import runner
-    from dreams.demo import load_demo
+    from dreams.demo.loader import load_demo
     from dreams.lifecycle import SessionFilter, start_dream
     from dreams.models import Session
     from memory.access import Principal

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.fleetgen import DOMAINS, generate_fleet, generate_scale_fleet
+from dreams.demo.fleetgen import DOMAINS, generate_fleet, generate_scale_fleet
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.demo import DEMO_WORKSPACE, load_demo
+from dreams.demo.loader import DEMO_WORKSPACE, load_demo
 from dreams.importers import ImportFailed
 from memory.errors import ReverieError
 

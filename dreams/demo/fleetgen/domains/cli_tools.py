@@ -5,7 +5,7 @@ option, exit status 2); signature verification exercised successfully; a held ca
 status 75) recovered by waiting 15 seconds and retrying; a changelog carrying an injected instruction.
 """
 
-from dreams.fleetgen.domains import Domain, Finding, Step, Task
+from dreams.demo.fleetgen.domains import Domain, Finding, Step, Task
 
 STALE = Finding(
     path="/tools/relctl.md",

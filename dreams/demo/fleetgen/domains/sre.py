@@ -5,7 +5,7 @@ the health endpoint exercised successfully; CPU spikes recovered by waiting 60 s
 restarting; an alert summary carrying an injected instruction.
 """
 
-from dreams.fleetgen.domains import Domain, Finding, Step, Task
+from dreams.demo.fleetgen.domains import Domain, Finding, Step, Task
 
 STALE = Finding(
     path="/runbooks/deploy.md",

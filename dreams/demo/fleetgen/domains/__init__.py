@@ -66,7 +66,7 @@ class Domain:
 
 
 def _load() -> dict[str, Domain]:
-    from dreams.fleetgen.domains import cli_tools, http_api, sql_jobs, sre
+    from dreams.demo.fleetgen.domains import cli_tools, http_api, sql_jobs, sre
 
     return {d.name: d for d in (http_api.DOMAIN, sql_jobs.DOMAIN, cli_tools.DOMAIN, sre.DOMAIN)}
 

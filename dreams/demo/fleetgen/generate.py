@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dreams.fleetgen.domains import DOMAINS, Domain, Step, Task
+from dreams.demo.fleetgen.domains import DOMAINS, Domain, Step, Task
 
 START = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -6,7 +6,7 @@ seed. `generate_scale_fleet` writes a large fleet with no particular findings, f
 benchmark. Pure Python: no Django, no database; the importers load what these write.
 """
 
-from dreams.fleetgen.domains import DOMAINS
-from dreams.fleetgen.generate import generate_fleet, generate_scale_fleet
+from dreams.demo.fleetgen.domains import DOMAINS
+from dreams.demo.fleetgen.generate import generate_fleet, generate_scale_fleet
 
 __all__ = ["DOMAINS", "generate_fleet", "generate_scale_fleet"]

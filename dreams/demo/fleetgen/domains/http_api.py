@@ -5,7 +5,7 @@ the token endpoint exercised successfully; 503 + Retry-After from the payments g
 by waiting and retrying; a webhook log carrying an injected instruction.
 """
 
-from dreams.fleetgen.domains import Domain, Finding, Step, Task
+from dreams.demo.fleetgen.domains import Domain, Finding, Step, Task
 
 STALE = Finding(
     path="/runbooks/orders-api.md",

@@ -6,7 +6,7 @@ deadlocks with a concurrent job recovered by waiting 120 seconds and rerunning; 
 carrying an injected instruction.
 """
 
-from dreams.fleetgen.domains import Domain, Finding, Step, Task
+from dreams.demo.fleetgen.domains import Domain, Finding, Step, Task
 
 PSQL = "psql -h warehouse.internal -d analytics -c"
 
