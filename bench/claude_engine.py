@@ -29,10 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "dreameval"))
-import harness
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: bench and the apps
+from bench import harness
+from bench.dreameval import worker
 
-sys.path.insert(0, str(harness.REPO))
+SCRIPT = Path(__file__).resolve()
 MODEL = "claude-sonnet-5-5"
 FAKE_KEY = "sk-ant-bench-fake-0000"
 AGENTS = ("ops-agent-1", "ops-agent-2", "ops-agent-3", "ops-agent-4")
@@ -232,8 +233,8 @@ def seed(*, sessions: int, events: int, memories: int, seed_value: int) -> dict:
     from memory.access import Actor
 
     started = time.perf_counter()
-    workspace = identity.get_or_create_workspace(name=harness.WORKSPACE)
-    store = stores.create_store(workspace=workspace, name=harness.STORE, description="Fleet runbooks.")
+    workspace = identity.get_or_create_workspace(name=worker.WORKSPACE)
+    store = stores.create_store(workspace=workspace, name=worker.STORE, description="Fleet runbooks.")
     memory_store.fill_store(store=store, files=store_files(memories), actor=Actor(user_id="user_bench"))
     agents = {name: identity.get_or_create_agent(workspace=workspace, name=name) for name in AGENTS}
     rng = random.Random(f"claude-engine:{seed_value}")
@@ -291,9 +292,9 @@ def summarize(records, *, sessions: int, latency: float, concurrency: int, conte
 
 def run_size(size: int, events: int, args, tmp: Path, template: Path, *, FakeMessagesAPI, Brain) -> list[dict]:
     home = harness.fresh_home(tmp, f"size-{size}", template)
-    seeded = harness.worker(home, "seed", "--sessions", str(size), "--events", str(events),
+    seeded = harness.worker(SCRIPT, home, "seed", "--sessions", str(size), "--events", str(events),
                             "--memories", str(args.memories), "--seed", str(args.seed),
-                            script=Path(__file__).resolve(), timeout=args.timeout)
+                            timeout=args.timeout)
     print(f"  {size} sessions: wrote {seeded['events']} events ({seeded['event_chars'] / seeded['events']:.0f} "
           f"characters an event, {seeded['error_results']} failed tool calls) in {seeded['seconds']:.1f} s",
           flush=True)
@@ -305,7 +306,7 @@ def run_size(size: int, events: int, args, tmp: Path, template: Path, *, FakeMes
                "REVERIE_CLAUDE_CONCURRENCY": args.concurrency, "REVERIE_CLAUDE_CONTEXT_TOKENS": args.context_limit}
         for run in ("first", "rerun"):
             before = len(fake.requests)
-            ran = harness.worker(home, "dream", "--engine", MODEL, env=env, timeout=args.timeout)
+            ran = harness.worker(worker.SCRIPT, home, "dream", "--engine", MODEL, env=env, timeout=args.timeout)
             if "refused" in ran:
                 raise SystemExit(f"The dream was refused: {ran['refused']}")
             records = fake.requests[before:]
@@ -398,8 +399,7 @@ def main() -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     events_by_size = {s: (args.events_large if args.events_large and s >= 1000 else args.events) for s in sizes}
 
-    from fakebrain import Brain
-
+    from bench.dreameval.fakebrain import Brain
     from tests.fakes.messages_api import FakeMessagesAPI
 
     rows = []
@@ -436,7 +436,7 @@ def worker_main() -> None:
     p_seed.add_argument("--seed", type=int, default=0)
     p_seed.add_argument("--result", required=True)
     args = parser.parse_args()
-    harness._setup()
+    harness.setup_django()
     result = seed(sessions=args.sessions, events=args.events, memories=args.memories, seed_value=args.seed)
     Path(args.result).write_text(json.dumps(result, indent=1))
 

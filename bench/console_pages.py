@@ -28,18 +28,16 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: bench and the apps
+from bench import harness, memory_api  # memory_api: its seeder, for the same folder tree
 
-import memory_api  # noqa: E402  (the seeder, database and server helpers are shared)
-
+ROOT = harness.REPO
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "console_pages.json"
 TARGET_MS = 300
 USERNAME, PASSWORD = "bench-operator", "bench-password-not-secret"
@@ -47,11 +45,7 @@ USERNAME, PASSWORD = "bench-operator", "bench-password-not-secret"
 
 def prepare_main(seeded_path: str, out_path: str) -> None:
     """After seeding: a superuser, the demo workspace with a finished dream, some history; the page URLs."""
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
-    django.setup()
+    harness.setup_django()
 
     from django.contrib.auth import get_user_model
     from django.urls import reverse
@@ -146,38 +140,26 @@ def measure(client, url: str, warmup: int, samples: int) -> dict:
 def run(args) -> dict:
     import httpx2 as httpx  # the HTTP client the anthropic SDK brings
 
-    for name in ("NO_PROXY", "no_proxy"):
-        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
+    harness.loopback_only()
     tmp = Path(tempfile.mkdtemp(prefix="reverie-bench-console-"))
-    database = memory_api.Database(os.environ.get("DATABASE_URL") or None)
+    database = harness.Database(os.environ.get("DATABASE_URL"))
     server = None
     try:
-        home = tmp / "home"
-        home.mkdir()
-        env = dict(os.environ)
-        env.update(REVERIE_HOME=str(home), REVERIE_SQLITE_PATH=str(home / "reverie.sqlite3"),
-                   REVERIE_MAX_MEMORIES_PER_STORE=str(memory_api.MAX_MEMORIES),
-                   DJANGO_SETTINGS_MODULE="console.settings", LOG_LEVEL="WARNING", REVERIE_DEBUG="false",
-                   PYTHONPATH=str(ROOT))
-        env.pop("DATABASE_URL", None)
+        home = harness.fresh_home(tmp, "home")
         database.create()
-        if database.url:
-            env["DATABASE_URL"] = database.url
+        env = harness.child_env(home, database_url=database.url,
+                                extra={"REVERIE_MAX_MEMORIES_PER_STORE": memory_api.MAX_MEMORIES})
         print(f"· {database.describe()}, REVERIE_HOME {home}", flush=True)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
-                       check=True, timeout=600)
+        harness.migrate(env)
         spec, seeded, prepared = tmp / "spec.json", tmp / "seeded.json", tmp / "prepared.json"
         spec.write_text(json.dumps({"sizes": {"large": args.memories}, "seed": 0}))
         print(f"· seeding {args.memories:,} memories", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "bench" / "memory_api.py"), "--seed-into", str(spec),
-                        str(seeded)], cwd=ROOT, env=env, check=True, timeout=3600)
+        harness.run_script(memory_api.__file__, "--seed-into", str(spec), str(seeded), env=env, timeout=3600)
         print("· demo workspace, a dream, some history", flush=True)
-        subprocess.run([sys.executable, __file__, "--prepare", str(seeded), str(prepared)], cwd=ROOT, env=env,
-                       check=True, timeout=600)
+        harness.run_script(__file__, "--prepare", str(seeded), str(prepared), env=env, timeout=600)
         pages = json.loads(prepared.read_text())["pages"]
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
-                       check=True, timeout=300)
-        server = memory_api.Server(env, tmp / "server.log")
+        harness.run_script("manage.py", "collectstatic", "--noinput", "-v0", env=env, timeout=300)
+        server = harness.Server(env, tmp / "server.log")
         server.start()
         print(f"· gunicorn on {server.url}; {args.samples} samples per page", flush=True)
         results = {}
@@ -221,7 +203,7 @@ def main(argv=None) -> int:
     if args.prepare:
         prepare_main(*args.prepare)
         return 0
-    memory_api.ensure_venv()
+    harness.ensure_venv()
     report = run(args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2))

@@ -29,33 +29,23 @@ import math
 import os
 import platform
 import random
-import secrets
 import shutil
 import signal
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-VENV_PYTHON = VENV / "bin" / "python"
-GUNICORN = VENV / "bin" / "gunicorn"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: bench and the apps
+from bench import harness
+from bench.harness import THREADS, WORKERS
+
+ROOT = harness.REPO
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "memory_api.json"
-
-# The server configuration `make run` uses.
-WORKERS = 2
-THREADS = 4
 MAX_MEMORIES = 200_000  # REVERIE_MAX_MEMORIES_PER_STORE for the server and the seeder
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 
 # --- The folder tree -----------------------------------------------------------
 # Folders hold FANOUT sub-folders (plus a README.md) down to leaf folders of LEAF_FILES
@@ -136,11 +126,7 @@ def seed_main(spec_path: str, out_path: str) -> None:
     admin key, and MemoryStore.memory_count kept in step), and check_same_shape
     compares them with the memory create_memory made.
     """
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
-    django.setup()
+    harness.setup_django()
 
     from django.conf import settings
     from django.db import connection, transaction
@@ -255,136 +241,6 @@ def check_same_shape(Memory, MemoryVersion, store, created_id: str, bulk_id: str
             memory.path,
         ):
             raise SystemExit(f"seeded memory {memory_id} does not point at its 'created' version")
-
-
-# --- Database ------------------------------------------------------------------
-
-
-class Database:
-    """SQLite under REVERIE_HOME, or a uniquely named database on DATABASE_URL's PostgreSQL server."""
-
-    def __init__(self, base_url: str | None):
-        self.base_url = base_url
-        self.url = None
-        self.name = None
-        self.created = False
-
-    @property
-    def vendor(self) -> str:
-        return "postgresql" if self.base_url else "sqlite"
-
-    def create(self) -> None:
-        if not self.base_url:
-            return
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-            raise SystemExit(
-                f"DATABASE_URL: the benchmark supports SQLite (unset) and PostgreSQL, not {parts.scheme!r}."
-            )
-        if (parts.hostname or "") not in LOOPBACK_HOSTS:
-            raise SystemExit("DATABASE_URL: the benchmark only talks to a database on 127.0.0.1.")
-        self.name = f"reverie_bench_{os.getpid()}_{secrets.token_hex(3)}"
-        self.url = urlunsplit(parts._replace(path="/" + self.name))
-        with self._admin_connection() as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-            self.created = True
-            self.server_version = conn.execute("SHOW server_version").fetchone()[0]
-
-    def _admin_connection(self):
-        """A connection to the server (DATABASE_URL's database, else `postgres`) to create and drop in."""
-        import psycopg
-
-        parts = urlsplit(self.base_url)
-        try:
-            return psycopg.connect(self.base_url, autocommit=True, connect_timeout=10)
-        except psycopg.OperationalError:
-            return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=10)
-
-    def drop(self) -> None:
-        if not self.created:
-            return
-        with self._admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.created = False
-
-    def describe(self) -> str:
-        if self.vendor == "postgresql":
-            return f"PostgreSQL {self.server_version}"
-        return f"SQLite {sqlite3.sqlite_version} (WAL)"
-
-
-# --- Server ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, env: dict, log_path: Path):
-        self.env = env
-        self.log_path = log_path
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def start(self) -> None:
-        command = [
-            str(GUNICORN),
-            "console.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(WORKERS),
-            "--threads",
-            str(THREADS),
-            "--graceful-timeout",
-            "10",
-            "--log-level",
-            "warning",
-        ]
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 (open while the server runs; closed in stop)
-        # Its own session, so Ctrl-C reaches only this script, which then stops the server.
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"gunicorn did not answer /healthz within 60 s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)  # the group this script started
-                self.process.wait(timeout=5)
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # any worker left behind in the server's own group
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.log.close()
-        self.process = None
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 # --- Measuring -------------------------------------------------------------------
@@ -710,74 +566,41 @@ def parse_args(argv=None):
     return args
 
 
-def ensure_venv() -> None:
-    """Re-run under .venv/bin/python when started by another interpreter without the SDK."""
-    try:
-        import anthropic  # noqa: F401
-        import django  # noqa: F401
-    except ImportError:
-        if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != VENV.resolve():
-            os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-        raise SystemExit("Run `make install` first: the benchmark needs the project's .venv.")
-
-
 def run(args) -> dict:
     import anthropic
     import django
 
     rng = random.Random(args.seed)
-    # Loopback only: never send the benchmark's requests through a proxy from the environment.
-    for name in ("NO_PROXY", "no_proxy"):
-        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost", "::1"]))
+    harness.loopback_only()
     tmp = Path(tempfile.mkdtemp(prefix="reverie-bench-"))
-    database = Database(os.environ.get("DATABASE_URL") or None)
+    database = harness.Database(os.environ.get("DATABASE_URL"))
     server = None
     started_at = datetime.now(UTC)
     load_at_start = os.getloadavg()[0]
     try:
-        home = tmp / "home"
-        home.mkdir()
-        env = dict(os.environ)
-        env.update(
-            REVERIE_HOME=str(home),
-            REVERIE_SQLITE_PATH=str(home / "reverie.sqlite3"),
-            REVERIE_MAX_MEMORIES_PER_STORE=str(MAX_MEMORIES),
-            DJANGO_SETTINGS_MODULE="console.settings",
-            LOG_LEVEL="WARNING",
-            REVERIE_DEBUG="false",
-            PYTHONPATH=str(ROOT),
-        )
-        env.pop("DATABASE_URL", None)
+        home = harness.fresh_home(tmp, "home")
         database.create()
-        if database.url:
-            env["DATABASE_URL"] = database.url
+        env = harness.child_env(home, database_url=database.url,
+                                extra={"REVERIE_MAX_MEMORIES_PER_STORE": MAX_MEMORIES})
         print(
             f"· {database.describe()}{' database ' + database.name if database.name else ''}, REVERIE_HOME {home}",
             flush=True,
         )
 
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=600
-        )
+        harness.migrate(env)
 
         sizes = {"small": args.small, "large": args.large}
         spec, seeded = tmp / "seed-spec.json", tmp / "seeded.json"
         spec.write_text(json.dumps({"sizes": sizes, "seed": args.seed}))
         print(f"· seeding {args.small:,} + {args.large:,} memories", flush=True)
-        subprocess.run(
-            [sys.executable, __file__, "--seed-into", str(spec), str(seeded)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=3600,
-        )
+        harness.run_script(__file__, "--seed-into", str(spec), str(seeded), env=env, timeout=3600)
         seed_info = json.loads(seeded.read_text())
         print(
             "  " + ", ".join(f"{info['size']:,} in {info['seconds']:.1f} s" for info in seed_info["stores"].values()),
             flush=True,
         )
 
-        server = Server(env, tmp / "server.log")
+        server = harness.Server(env, tmp / "server.log")
         server.start()
         print(f"· gunicorn on {server.url}", flush=True)
         client = anthropic.Anthropic(api_key=seed_info["api_key"], base_url=server.url, max_retries=0, timeout=60)
@@ -933,7 +756,7 @@ def main(argv=None) -> int:
     if args.seed_into:
         seed_main(*args.seed_into)
         return 0
-    ensure_venv()
+    harness.ensure_venv()
     # Ctrl-C (even when started in the background, where SIGINT is ignored), SIGTERM and SIGHUP
     # all unwind through run()'s cleanup: the server is stopped, temporary files are removed.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -17,10 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "dreameval"))
-import harness
-
-sys.path.insert(0, str(harness.REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: bench and the apps
+from bench import harness
+from bench.dreameval import worker
 from dreams.demo.fleetgen import generate_scale_fleet
 
 
@@ -50,9 +49,9 @@ def main() -> None:
         template = harness.migrated_template(tmp)
         for size in sizes:
             home = harness.fresh_home(tmp, f"size-{size}", template)
-            loaded = harness.worker(home, "load", str(fleet / "store"), *map(str, sessions[:size]),
-                                    timeout=args.timeout)
-            ran = harness.worker(home, "dream", "--engine", args.engine, timeout=args.timeout)
+            loaded = harness.worker(worker.SCRIPT, home, "load", str(fleet / "store"),
+                                    *map(str, sessions[:size]), timeout=args.timeout)
+            ran = harness.worker(worker.SCRIPT, home, "dream", "--engine", args.engine, timeout=args.timeout)
             if ran["status"] != "completed":
                 print(f"  the dream over {size} sessions ended {ran['status']}: {ran['error']}", flush=True)
             row = {"sessions": size, "events": loaded["events"], "memories": args.memories,

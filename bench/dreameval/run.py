@@ -24,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness
-
-sys.path.insert(0, str(harness.REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: bench and the apps
+from bench import harness
+from bench.dreameval import worker
 from bench.dreameval.scoring import FINDINGS, score_fleet
 from dreams.demo.fleetgen import DOMAINS, generate_fleet
 
@@ -60,7 +59,7 @@ class Refused(Exception):
 def check_engine(engine: str, tmp: Path, template: Path, env: dict, *, fake: bool) -> str:
     """The engine a dream with model `engine` runs on, asked of a worker as the server would decide it."""
     home = harness.fresh_home(tmp, f"check-{engine}", template)
-    found = harness.worker(home, "check", "--engine", engine, env=env)
+    found = harness.worker(worker.SCRIPT, home, "check", "--engine", engine, env=env)
     if "refused" in found:
         hint = "" if fake or not found.get("claude_model") else (
             "\nTo exercise the Claude engine without a key, add --fake (a fake Messages API on loopback).")
@@ -76,9 +75,10 @@ def evaluate(engine: str, fleets: dict[str, dict], tmp: Path, template: Path, en
     results = {}
     for name, fleet in fleets.items():
         home = harness.fresh_home(tmp, f"{engine}-{name}", template)
-        loaded = harness.worker(home, "load", str(fleet["store"]), str(fleet["sessions"]))
+        loaded = harness.worker(worker.SCRIPT, home, "load", str(fleet["store"]), str(fleet["sessions"]))
         before = len(fake.requests) if fake is not None else 0
-        raw = harness.worker(home, "dream", "--engine", engine, "--with-changes", timeout=1800, env=env)
+        raw = harness.worker(worker.SCRIPT, home, "dream", "--engine", engine, "--with-changes", timeout=1800,
+                             env=env)
         if "refused" in raw:
             raise Refused(f"dreameval: the dream over {name} was refused: {raw['refused']}")
         score = score_fleet(answers=fleet["answers"], before=raw["before"], after=raw["after"],
@@ -204,8 +204,7 @@ def fake_api(args):
     """The fake Messages API for --fake, and the environment that points the workers at it."""
     if not args.fake:
         return contextlib.nullcontext(), {}
-    from fakebrain import Brain
-
+    from bench.dreameval.fakebrain import Brain
     from tests.fakes.messages_api import FakeMessagesAPI
 
     latency = DEFAULT_FAKE_LATENCY if args.fake_latency is None else args.fake_latency

@@ -1,83 +1,27 @@
-"""Loading a fleet into a fresh Reverie database and dreaming over it, in a subprocess per run.
+"""dreameval's worker: load a fleet into a fresh Reverie database, check an engine, dream over the fleet.
 
-`python bench/dreameval/harness.py load|dream ...` is the worker side (Django set up in-process,
-REVERIE_HOME given by the parent); the functions at the top are the parent side. Each run gets its
-own REVERIE_HOME holding a copy of a database migrated once, so runs never share state.
+    python bench/dreameval/worker.py load STORE_DIR SESSIONS... | check --engine E | dream --engine E
+                                     [--with-changes] --result PATH
+
+Run by the benchmarks through `bench.harness.worker(SCRIPT, home, ...)`, one process per command, with
+Django set up in-process on the REVERIE_HOME the parent gave (a copy of a database migrated once, so
+runs never share state). Used by dreameval (run.py) and the scale and Claude engine benchmarks.
 """
 
 import argparse
 import collections
 import json
-import os
 import resource
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: bench and the apps
+from bench import harness
+
+SCRIPT = Path(__file__).resolve()
 WORKSPACE = "bench"
 STORE = "fleet"
-
-
-# --- parent side ---------------------------------------------------------------------------------------
-
-def migrated_template(tmp: Path) -> Path:
-    """Migrate one database; every run starts from a copy of it."""
-    home = tmp / "template"
-    home.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, check=True,
-                   env=_env(home))
-    return home / "reverie.sqlite3"
-
-
-def fresh_home(tmp: Path, name: str, template: Path) -> Path:
-    home = tmp / name
-    if home.exists():
-        shutil.rmtree(home)
-    home.mkdir(parents=True)
-    shutil.copy(template, home / "reverie.sqlite3")
-    return home
-
-
-def worker(home: Path, *args: str, timeout: float | None = None, env: dict | None = None,
-           script: Path | None = None) -> dict:
-    """Run one worker command in its own process; returns the JSON it writes.
-
-    The worker gets this process's environment (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, REVERIE_CLAUDE_*
-    and the rest pass through), then `env` on top of it: a value of None removes a variable. `script`
-    is another worker script that takes `--result PATH` (default: this file)."""
-    out = home / f"worker-{args[0]}.json"
-    out.unlink(missing_ok=True)
-    script = script or Path(__file__).resolve()
-    done = subprocess.run([sys.executable, str(script), *args, "--result", str(out)], cwd=REPO,
-                          env=_env(home, env), timeout=timeout, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"worker {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    return json.loads(out.read_text())
-
-
-def _env(home: Path, extra: dict | None = None) -> dict:
-    env = dict(os.environ)
-    for key, value in (extra or {}).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = str(value)
-    env.update(REVERIE_HOME=str(home), DJANGO_SETTINGS_MODULE="console.settings", PYTHONPATH=str(REPO))
-    env.pop("DATABASE_URL", None)  # SQLite under the temporary REVERIE_HOME, never a configured database
-    env.pop("REVERIE_SQLITE_PATH", None)
-    return env
-
-
-# --- worker side ---------------------------------------------------------------------------------------
-
-def _setup() -> None:
-    import django
-
-    sys.path.insert(0, str(REPO))
-    django.setup()
 
 
 def load(store_dir: str, session_paths: list[str]) -> dict:
@@ -186,7 +130,7 @@ def main() -> None:
     for p in (p_load, p_dream, p_check):
         p.add_argument("--result", required=True)
     args = parser.parse_args()
-    _setup()
+    harness.setup_django()
     if args.command == "load":
         sessions = [str(p) for raw in args.sessions for p in
                     (sorted(Path(raw).glob("*.json")) if Path(raw).is_dir() else [Path(raw)])]
