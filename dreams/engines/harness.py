@@ -12,6 +12,10 @@ findings come out of these, both under /patterns/:
 - a refusal: users rejected calls of one tool in several sessions; a reason they gave more than
   once is quoted, when `transcripts.quotable` passes it (a reason given once is about one task).
 
+- a check: a shell command that failed, then passed after the agent edited files in between
+  (a linter, a formatter, a test run): the project's own check, and that fixing what it reports
+  is what made it pass.
+
 Harness errors are recognized by a fixed vocabulary (HARNESS_ERRORS) and named in our own words,
 so nothing of a tool result's text is written as an instruction.
 
@@ -82,6 +86,16 @@ class Recovery:
 
 
 @dataclass
+class Check:
+    """A command that failed, then passed after files were edited: the project's own check."""
+
+    command: str
+    editors: set[str] = field(default_factory=set)  # the file tools that changed files in between
+    sessions: dict[str, list[str]] = field(default_factory=dict)
+    spellings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass
 class Refusal:
     tool: str
     sessions: dict[str, list[str]] = field(default_factory=dict)
@@ -97,6 +111,7 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
         self.min_sessions, self.min_share = min_sessions, min_share
         self.recoveries: dict[tuple, Recovery] = {}
         self.refusals: dict[str, Refusal] = {}
+        self.checks: dict[str, Check] = {}
         self.sessions_read = 0
         self.session = None
         self.steps: list[Step] = []
@@ -132,7 +147,35 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
             recovery.agents.add(self.session.agent_name)
             if fixed.day:
                 recovery.days.add(fixed.day)
+        self._checks()
         self.steps = []
+
+    def _checks(self) -> None:
+        """A shell command that fails, then passes again after file edits and nothing else changed it."""
+        failed_at: dict[str, int] = {}
+        found: set[str] = set()
+        for j, step in enumerate(self.steps):
+            if not step.argv or step.target or step.program == step.tool:
+                continue  # not a shell command
+            key = check_key(step.command)
+            if not key:
+                continue
+            if not step.ok:
+                failed_at.setdefault(key, j)
+                continue
+            i = failed_at.pop(key, None)
+            if i is None or key in found:
+                continue
+            edits = [s for s in self.steps[i + 1:j] if s.ok and s.target and s.tool in EDIT_TOOLS]
+            if not edits:
+                continue  # passed again with no file changed: a flaky check, not a lesson about fixing code
+            found.add(key)
+            check = self.checks.setdefault(key, Check(command=key))
+            check.editors |= {s.tool for s in edits}
+            check.spellings[key] += 1
+            ids = [self.steps[i].use_event_id, self.steps[i].result_event_id]
+            ids += [e for s in edits[:3] for e in (s.use_event_id, s.result_event_id)]
+            check.sessions[self.session.id] = ids + [step.use_event_id, step.result_event_id]
 
     def _recovery(self, i: int) -> tuple[list[Step], Step] | None:
         """The steps on the same file between a failure and the same tool's success on it; None when
@@ -172,6 +215,12 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
                 finding = self._recovery_finding(recovery, existing, known, need)
                 if finding is not None:
                     yield finding
+        for check in sorted(self.checks.values(), key=lambda c: (-len(c.sessions), c.command)):
+            if len(check.sessions) >= need and transcripts.quotable(check.command) and all(map(_safe_tool,
+                                                                                                check.editors)):
+                finding = self._check_finding(check, existing, known, need)
+                if finding is not None:
+                    yield finding
         for refusal in sorted(self.refusals.values(), key=lambda r: (-len(r.sessions), r.tool)):
             if len(refusal.sessions) >= need and _safe_tool(refusal.tool):
                 finding = self._refusal_finding(refusal, existing, known, need)
@@ -200,6 +249,24 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
         return self._finding(path, lines, rationale, evidence, existing,
                              summary=f"pattern `{recovery.tool}` {recovery.error} → {steps} ({count} sessions)")
 
+    def _check_finding(self, check: Check, existing, known, need) -> Finding | None:
+        count = len(check.sessions)
+        editors = ", ".join(f"`{tool}`" for tool in sorted(check.editors))
+        line = (f"- `{check.command}` failed, then passed after files were edited ({editors}), in {count} of "
+                f"{self.sessions_read} sessions: it checks the code; fix what it reports and run it again.")
+        if line in known or any(transcripts.contains_span(f.text, check.command) for f in self.facts):
+            return None  # the store already knows this check
+        sessions = sorted(check.sessions)
+        more = len(sessions) - MAX_LISTED_SESSIONS
+        lines = [line, "  - Sessions: " + ", ".join(sessions[:MAX_LISTED_SESSIONS])
+                 + (f" (+{more} more)." if more > 0 else ".")]
+        path = f"{DIRECTORY}/{_slug(check.command)}.md"
+        rationale = (f"`{check.command}` failed and passed after file edits in {count} of {self.sessions_read} "
+                     f"sessions (threshold {need}): recorded in {path}.")
+        evidence = [{"type": "session", "session_id": s, "event_ids": check.sessions[s]} for s in sessions]
+        return self._finding(path, lines, rationale, evidence, existing,
+                             summary=f"pattern `{check.command}` fails until the code is fixed ({count} sessions)")
+
     def _refusal_finding(self, refusal: Refusal, existing, known, need) -> Finding | None:
         count = len(refusal.sessions)
         # A reason given once is about that one task; one users gave again is worth keeping.
@@ -225,6 +292,18 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
         memory = existing.get(path)
         return Finding(kind=self.kind, rationale=rationale, summary=summary, evidence=evidence[:MAX_EVIDENCE_SESSIONS],
                        memory=memory, path=None if memory else path, title=None if memory else TITLE, append=lines)
+
+
+EDIT_TOOLS = {"Edit", "MultiEdit", "Write", "NotebookEdit", "str_replace_based_edit_tool", "apply_patch",
+              "edit_file", "write_file", "str_replace_editor"}
+_REDIRECT = re.compile(r"\s*(?:\d?>&\d|\d?>>?\s*\S+)")
+
+
+def check_key(command: str) -> str:
+    """A shell command as a check: its first pipeline stage, redirections dropped (`mise run lint 2>&1 |
+    tail -5` is `mise run lint`), numbers as N. Compound commands (`a && b`) stay whole."""
+    first = command.split(" | ")[0]
+    return transcripts.command_key(" ".join(_REDIRECT.sub("", first).split()))
 
 
 def _safe_tool(name: str) -> bool:

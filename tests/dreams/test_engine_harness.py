@@ -93,3 +93,28 @@ def test_failed_sessions_do_not_count_and_odd_tool_names_are_never_written():
         odd.session("coder", [Call("Edit`; rm -rf /", {"file_path": f"/f{n}.py"}, NOT_READ, True),
                               read(f"/f{n}.py"), Call("Edit`; rm -rf /", {"file_path": f"/f{n}.py"}, "ok", False)])
     assert analyze(HarnessAnalyzer, odd) == []
+
+
+def test_a_check_that_passes_after_edits_is_the_projects_check():
+    fleet = Fleet("hc")
+    for n in range(3):
+        fleet.session("coder", [bash("make lint 2>&1 | tail -5", "src/a.py:3: E501 line too long\nexit status 1",
+                                     error=True),
+                                read(f"/src/a{n}.py"), edit(f"/src/a{n}.py"), bash("make lint", "ok")])
+    fleet.session("coder", [bash("make lint", "exit status 1", error=True), bash("make lint", "ok")])  # flaky
+
+    [finding] = analyze(HarnessAnalyzer, fleet)
+
+    assert finding.path == "/patterns/make-lint.md"
+    assert finding.append[0] == ("- `make lint` failed, then passed after files were edited (`Edit`), in 3 of 4 "
+                                 "sessions: it checks the code; fix what it reports and run it again.")
+    assert {e["session_id"] for e in finding.evidence} == {"sesn_hc_000", "sesn_hc_001", "sesn_hc_002"}
+
+
+def test_a_check_the_store_already_names_is_not_written_again():
+    fleet = Fleet("hk").memory("/dev.md", "- Run `make lint` before pushing.\n")
+    for n in range(3):
+        fleet.session("coder", [bash("make lint", "exit status 1", error=True), edit(f"/a{n}.py"),
+                                bash("make lint", "ok")])
+
+    assert analyze(HarnessAnalyzer, fleet) == []
