@@ -16,6 +16,8 @@ from dreams.importers import ImportFailed, SessionImport, loads
 
 EXPORT = "export"
 CLAUDE_CODE = "claude-code"
+CODEX = "codex"
+OPENHANDS = "openhands"
 SUFFIXES = (".json", ".jsonl")
 
 
@@ -41,9 +43,20 @@ def detect_format(path: Path) -> str:
                     first = json.loads(line)
                 except ValueError:
                     continue
-                return EXPORT if isinstance(first, dict) and "session" in first and "events" in first else CLAUDE_CODE
+                return _jsonl_format(first)
     except OSError:
         return EXPORT  # reading it again reports the problem
+    return CLAUDE_CODE
+
+
+def _jsonl_format(first) -> str:
+    """What a .jsonl file holds, judged by its first JSON line."""
+    from dreams.importers import codex
+
+    if isinstance(first, dict) and "session" in first and "events" in first:
+        return EXPORT
+    if codex.looks_like_rollout(first):
+        return CODEX
     return CLAUDE_CODE
 
 

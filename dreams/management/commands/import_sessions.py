@@ -2,19 +2,25 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.importers import FAILED, ImportFailed, ImportReport, claude_code, export_files, import_session
+from dreams.importers import FAILED, ImportFailed, ImportReport, claude_code, codex, export_files, import_session
 from memory import identity
 from memory.errors import ReverieError
 
 log = logging.getLogger(__name__)
-FORMATS = ("auto", export_files.EXPORT, export_files.CLAUDE_CODE)
+FORMATS = ("auto", export_files.EXPORT, export_files.CLAUDE_CODE, export_files.CODEX)
+# Readers of one agent log file: (path, agent_name=) → (one SessionImport, warnings).
+LOG_READERS = {
+    export_files.CLAUDE_CODE: claude_code.read_transcript,
+    export_files.CODEX: codex.read_rollout,
+}
 
 
 class Command(BaseCommand):
     help = (
         "Import agent sessions with their events: session export files ({\"session\", \"events\"} as "
         "sessions.retrieve and sessions.events.list return them; one per file, an array, or one per line), "
-        "Claude Code transcripts (~/.claude/projects/*/*.jsonl), or every session of another API "
+        "Claude Code transcripts (~/.claude/projects/*/*.jsonl), Codex CLI rollouts (~/.codex/sessions/**/*.jsonl), "
+        "OpenHands event logs (a JSON array of events, or {\"trajectory\": [...]}), or every session of another API "
         "(--from-api URL --api-key KEY). Directories are searched for *.json and *.jsonl. Sessions keep their "
         "ids; importing again adds only new events. Each session imports whole or not at all; the command "
         "exits non-zero if any failed."
@@ -26,7 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--agent",
                             help="File every session under this agent name (Claude Code default: claude-code).")
         parser.add_argument("--format", choices=FORMATS, default="auto",
-                            help="How to read files; auto: .json is an export, .jsonl an export if its lines are.")
+                            help="How to read files; auto: judged by content (the first JSON line of a .jsonl, "
+                                 "the shape of a .json).")
         parser.add_argument("--from-api", metavar="URL", help="Pull sessions from this API base URL.")
         parser.add_argument("--api-key", metavar="KEY", help="The API key for --from-api.")
 
@@ -68,8 +75,8 @@ class Command(BaseCommand):
     def _items(self, paths, *, agent, fmt, from_api, api_key, report: ImportReport):
         for path in export_files.find_files(paths):
             kind = export_files.detect_format(path) if fmt == "auto" else fmt
-            if kind == export_files.CLAUDE_CODE:
-                item, warnings = claude_code.read_transcript(path, agent_name=agent)
+            if kind in LOG_READERS:
+                item, warnings = LOG_READERS[kind](path, agent_name=agent)
                 report.warnings.extend(warnings)
                 yield item
                 continue
