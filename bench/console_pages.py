@@ -6,7 +6,7 @@ One run, bounded, loopback only:
 1. Makes a throwaway REVERIE_HOME (or, with DATABASE_URL, a uniquely named
    PostgreSQL database, dropped at the end) and migrates it.
 2. Seeds a store of --memories (default 100,000) memories with memory_api.py's
-   seeder (the same folder tree and rows `create_memory` writes), then loads the
+   seeder (the same folder tree, through memory.store.fill_store), then loads the
    demo workspace, runs a dream on its store and gives a few memories of the big
    store some history, so session, dream and history pages have real content.
 3. Starts gunicorn as `make run` does, signs in through the login form and

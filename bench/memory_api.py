@@ -118,25 +118,21 @@ def note_content(path: str, seed: int, revision: int = 0) -> str:
 def seed_main(spec_path: str, out_path: str) -> None:
     """Create a workspace, an admin key and one store per size, and fill the stores.
 
-    The first memory of each store goes through memory.store.create_memory, the
-    rest are bulk-inserted: create_memory costs a transaction and a handful of
-    queries per memory, which would make seeding 100k memories take many minutes.
-    The bulk rows are exactly what create_memory writes (a Blob per content, a
-    Memory whose head_version_id is its 'created' MemoryVersion attributed to the
-    admin key, and MemoryStore.memory_count kept in step), and check_same_shape
-    compares them with the memory create_memory made.
+    Through memory.store.fill_store, the bulk write Reverie uses to fill a new store
+    (a dream's output copy): a Blob per content, a Memory pointing at its 'created'
+    MemoryVersion attributed to the admin key, memory_count set, in a few bulk
+    inserts. create_memory costs a transaction and a handful of queries per memory,
+    which would make seeding 100k memories take many minutes.
     """
     harness.setup_django()
 
     from django.conf import settings
-    from django.db import connection, transaction
-    from django.db.models import F
-    from django.utils import timezone as dj_timezone
+    from django.db import connection
 
-    from memory import identity, ids, stores
+    from memory import identity, stores
     from memory import store as memory_store
     from memory.access import Actor
-    from memory.models import Blob, Memory, MemoryStore, MemoryVersion, Operation
+    from memory.models import Memory
 
     spec = json.loads(Path(spec_path).read_text())
     seed = spec["seed"]
@@ -151,54 +147,12 @@ def seed_main(spec_path: str, out_path: str) -> None:
         started = time.perf_counter()
         store = stores.create_store(workspace=workspace, name=f"bench-{label}-{size}")
         paths = tree_paths(size)
-        first = memory_store.create_memory(
-            store=store, path=paths[0], content=note_content(paths[0], seed), actor=actor
-        )
-        rows = [[first.id, first.path, first.blob_id]]
-        batch_size = 2000
-        for start in range(1, len(paths), batch_size):
-            batch = paths[start : start + batch_size]
-            now = dj_timezone.now()
-            blobs, memories, versions = [], [], []
-            for path in batch:
-                data = note_content(path, seed).encode("utf-8")
-                sha = hashlib.sha256(data).hexdigest()
-                blobs.append(Blob(sha256=sha, data=data, size_bytes=len(data)))
-                memory = Memory(
-                    id=ids.memory_id(),
-                    store=store,
-                    path=path,
-                    blob_id=sha,
-                    size_bytes=len(data),
-                    created_at=now,
-                    updated_at=now,
-                )
-                version = MemoryVersion(
-                    id=ids.version_id(),
-                    store_id=store.id,
-                    memory_id=memory.id,
-                    operation=Operation.CREATED,
-                    path=path,
-                    blob_id=sha,
-                    size_bytes=len(data),
-                    created_at=now,
-                    api_key_id=actor.api_key_id,
-                    session_id=actor.session_id,
-                    user_id=actor.user_id,
-                    changeset=None,
-                )
-                memory.head_version_id = version.id
-                memories.append(memory)
-                versions.append(version)
-                rows.append([memory.id, path, sha])
-            with transaction.atomic():
-                Blob.objects.bulk_create(blobs, ignore_conflicts=True, batch_size=500)
-                Memory.objects.bulk_create(memories, batch_size=500)
-                MemoryVersion.objects.bulk_create(versions, batch_size=500)
-                MemoryStore.objects.filter(pk=store.pk).update(memory_count=F("memory_count") + len(batch))
+        memory_store.fill_store(store=store, files=[(path, note_content(path, seed)) for path in paths], actor=actor)
+        made = {path: (memory_id, sha) for memory_id, path, sha in
+                Memory.objects.filter(store=store).values_list("id", "path", "blob_id").iterator()}
+        rows = [[made[path][0], path, made[path][1]] for path in paths]  # in path order, as the sampling expects
         store.refresh_from_db()
-        assert store.memory_count == size == Memory.objects.filter(store=store).count(), "seeding miscounted"
-        check_same_shape(Memory, MemoryVersion, store, first.id, rows[-1][0])
+        assert store.memory_count == size == len(made), "seeding miscounted"
         result["stores"][label] = {
             "id": store.id,
             "size": size,
@@ -218,29 +172,6 @@ def seed_main(spec_path: str, out_path: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     Path(out_path).write_text(json.dumps(result))
-
-
-def check_same_shape(Memory, MemoryVersion, store, created_id: str, bulk_id: str) -> None:
-    """The bulk-inserted memory and version have the same fields set as create_memory's."""
-
-    def shape(model, **filters):
-        row = model.objects.filter(**filters).values().get()
-        return {field for field, value in row.items() if value is None}
-
-    for model, key in ((Memory, "id"), (MemoryVersion, "memory_id")):
-        made, bulk = shape(model, store=store, **{key: created_id}), shape(model, store=store, **{key: bulk_id})
-        if made != bulk:
-            raise SystemExit(f"seeded {model.__name__} rows differ from create_memory's: null {bulk} vs {made}")
-    for memory_id in (created_id, bulk_id):
-        memory = Memory.objects.get(id=memory_id)
-        head = MemoryVersion.objects.get(id=memory.head_version_id)
-        if (head.memory_id, head.operation, head.blob_id, head.path) != (
-            memory.id,
-            "created",
-            memory.blob_id,
-            memory.path,
-        ):
-            raise SystemExit(f"seeded memory {memory_id} does not point at its 'created' version")
 
 
 # --- Measuring -------------------------------------------------------------------
