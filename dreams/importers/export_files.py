@@ -2,10 +2,10 @@
 
 An export is `{"session": {...}, "events": [...]}` as `sessions.retrieve` and
 `sessions.events.list` return them. A `.json` file holds one export or an array of
-them; a `.jsonl` file holds one export per line (a `.jsonl` file whose lines are not
-exports is taken for a Claude Code transcript). Export files are read strictly: a
-file that is not UTF-8 JSON fails as a whole; a malformed array item or line fails
-alone, naming its position.
+them; a `.jsonl` file holds one export per line. `detect_format` tells them from
+Codex rollouts, OpenHands event logs and Claude Code transcripts by content, not by
+name. Export files are read strictly: a file that is not UTF-8 JSON fails as a whole;
+a malformed array item or line fails alone, naming its position.
 """
 
 import json
@@ -32,8 +32,15 @@ def find_files(paths) -> Iterator[Path]:
 
 
 def detect_format(path: Path) -> str:
+    """What a file holds, judged by its content: the shape of a .json, the first JSON line of a .jsonl."""
     if path.suffix != ".jsonl":
-        return EXPORT
+        from dreams.importers import openhands
+
+        try:
+            data = loads(path.read_bytes().decode("utf-8-sig"))
+        except (OSError, ValueError):
+            return EXPORT  # reading it again reports the problem
+        return OPENHANDS if openhands.looks_like_events(data) else EXPORT
     try:
         with path.open("rb") as handle:
             for line in handle:
@@ -51,12 +58,14 @@ def detect_format(path: Path) -> str:
 
 def _jsonl_format(first) -> str:
     """What a .jsonl file holds, judged by its first JSON line."""
-    from dreams.importers import codex
+    from dreams.importers import codex, openhands
 
     if isinstance(first, dict) and "session" in first and "events" in first:
         return EXPORT
     if codex.looks_like_rollout(first):
         return CODEX
+    if openhands.looks_like_events(first):
+        return OPENHANDS
     return CLAUDE_CODE
 
 

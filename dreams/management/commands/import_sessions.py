@@ -2,16 +2,18 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.importers import FAILED, ImportFailed, ImportReport, claude_code, codex, export_files, import_session
+from dreams.importers import (FAILED, ImportFailed, ImportReport, claude_code, codex, export_files, import_session,
+                              openhands)
 from memory import identity
 from memory.errors import ReverieError
 
 log = logging.getLogger(__name__)
-FORMATS = ("auto", export_files.EXPORT, export_files.CLAUDE_CODE, export_files.CODEX)
+FORMATS = ("auto", export_files.EXPORT, export_files.CLAUDE_CODE, export_files.CODEX, export_files.OPENHANDS)
 # Readers of one agent log file: (path, agent_name=) → (one SessionImport, warnings).
 LOG_READERS = {
     export_files.CLAUDE_CODE: claude_code.read_transcript,
     export_files.CODEX: codex.read_rollout,
+    export_files.OPENHANDS: openhands.read_events,
 }
 
 
