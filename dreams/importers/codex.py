@@ -122,7 +122,7 @@ class _Reader:
             kind, payload = "response_item", record
         else:
             raise BadRecord(where, "expected a rollout record with a string `type`.")
-        at = timestamp(record.get("timestamp"), self.skips, number)
+        at = timestamp(record.get("timestamp"), self.skips, where)
         if at:
             self.first_at = self.first_at or at
             self.last_at = at
@@ -139,7 +139,7 @@ class _Reader:
             return self._event_msg(number, where, payload, at, key)
         if kind == "response_item":
             return self._item(number, where, payload, at, key)
-        self.skips.add(number, f"unknown record type {kind!r}")
+        self.skips.add(f"{self.path}:{number}", f"unknown record type {kind!r}")
         return None
 
     def _meta(self, where: str, payload: dict) -> None:
@@ -186,7 +186,7 @@ class _Reader:
             if bad and isinstance(payload.get("call_id"), str):
                 self.failed_calls.add(payload["call_id"])
         elif kind not in _QUIET_EVENTS:
-            self.skips.add(number, f"unknown event_msg type {kind!r}")
+            self.skips.add(f"{self.path}:{number}", f"unknown event_msg type {kind!r}")
 
     def _item(self, number: int, where: str, item: dict, at, key: str) -> None:
         kind = item.get("type")
@@ -202,7 +202,7 @@ class _Reader:
             return self._add({"type": "agent.thread_context_compacted", "processed_at": at}, key)
         if kind == "ghost_snapshot":
             return None  # an undo point Codex keeps in git, not part of the conversation
-        self.skips.add(number, f"unknown response item type {kind!r}")
+        self.skips.add(f"{self.path}:{number}", f"unknown response item type {kind!r}")
         return None
 
     def _message(self, where: str, item: dict, at, key: str) -> None:
@@ -306,7 +306,7 @@ class _Reader:
         session = {
             "type": "session", "id": session_id_for("codex", codex_id), "title": title(self.first_prompt),
             "agent": agent, "environment_id": "codex", "status": "idle", "metadata": clean(metadata),
-            "created_at": timestamp(created, self.skips, 1) or self.first_at, "updated_at": self.last_at,
+            "created_at": timestamp(created, self.skips, f"{self.path}:1") or self.first_at, "updated_at": self.last_at,
             "archived_at": None,
         }
         if self.usage:

@@ -58,8 +58,9 @@ class Skips:
         self.path = path
         self.items: list[str] = []
 
-    def add(self, where, reason: str) -> None:
-        self.items.append(f"{self.path}:{where}: skipped: {reason}")
+    def add(self, where: str, reason: str) -> None:
+        """`where` is "path:line" or "path[index]"."""
+        self.items.append(f"{where}: skipped: {reason}")
 
     def warnings(self) -> list[str]:
         shown = self.items[:MAX_WARNINGS_PER_FILE]
@@ -101,14 +102,14 @@ def session_id_for(prefix: str, source_id: str) -> str:
     return f"sesn_{prefix}_" + hashlib.sha256(source_id.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def timestamp(value, skips: Skips, where) -> str | None:
+def timestamp(value, skips: Skips, where: str) -> str | None:
     """An RFC 3339 time kept as the source wrote it; anything else is dropped with a warning."""
     if value is None:
         return None
     try:
         sessions.parse_timestamp(value, field="timestamp")
     except InvalidRequest:
-        skips.items.append(f"{skips.path}:{where}: kept without a time: `timestamp` is not RFC 3339.")
+        skips.items.append(f"{where}: kept without a time: `timestamp` is not RFC 3339.")
         return None
     return value
 
