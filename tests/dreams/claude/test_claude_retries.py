@@ -104,7 +104,8 @@ def test_it_fails_with_an_authentication_error_when_the_api_refuses_the_key(fake
     assert "invalid x-api-key" in error_["message"] and "ANTHROPIC_API_KEY" in error_["message"]
     assert "sk-not-the-fakes-key" not in error_["message"]
     # 401 is not retried: one request per session digest at most, all refused.
-    assert fake.requests and all(r.reply_status == 401 for r in fake.requests)
+    # (the first refusal ends the dream; another digest in flight may reach the fake cut off, body-less)
+    assert fake.requests and {r.reply_status for r in fake.requests if r.body} == {401}
     assert all(r.headers.get("x-stainless-retry-count") == "0" for r in fake.requests)
     assert len(fake.requests) <= 3
     assert not ProposedChange.objects.filter(proposal__dream=dream).exists()
@@ -121,7 +122,9 @@ def test_it_fails_with_model_not_found_for_a_model_the_api_does_not_have(fake, w
     error_ = failed(dream)
     assert error_["type"] == "model_not_found"
     assert MODEL in error_["message"]
-    assert fake.requests and all(r.reply_status == 404 for r in fake.requests)
+    # Digests were in flight together; the first 404 ends the dream and abandons the others, which may
+    # reach the fake cut off. None was answered.
+    assert fake.requests and {r.reply_status for r in fake.requests if r.body} == {404}
     assert fake.handler.digests == 0
 
 
