@@ -84,6 +84,10 @@ class PatternAnalyzer(transcripts.UsableSessionSteps):
         self.steps = []
 
     def _record_recovery(self, failed: Step, action: list[Step], fixed: Step, action_keys, seen) -> None:
+        if failed.command != fixed.command:
+            # The call that worked differs from the one that failed (numbers count here: `/v1/` is not
+            # `/v2/`), so the action alone may not be what made the difference: no lesson.
+            return
         signature = transcripts.error_signature(failed.error_line or "")
         pid = (command_key(failed.command), signature, action_keys)
         if pid in seen:

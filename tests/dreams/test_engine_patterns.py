@@ -93,3 +93,15 @@ def test_a_shape_pattern_is_not_written_when_the_exact_command_already_recurs():
     [finding] = analyze(PatternAnalyzer, fleet)
 
     assert "`mlctl train resnet`" in finding.append[0]
+
+
+def test_a_call_that_worked_only_at_another_endpoint_is_not_retry_it_as_is():
+    """410 Gone on /v1/, then 200 on /v2/: the numbers are the difference, not a retry."""
+    fleet = Fleet("gone")
+    for n in range(4):
+        fleet.session(f"agent-{n}", [http("GET", "https://api.acme.test/v1/orders", 410),
+                                     http("GET", "https://api.acme.test/v2/orders", 200)])
+
+    findings = analyze(PatternAnalyzer, fleet)
+
+    assert not any("retry it as is" in line for f in findings for line in f.append)
