@@ -39,6 +39,7 @@ MIN_SHARE = 0.02
 LOOKAHEAD = 12  # steps after a failure within which the same call on the same file must succeed
 MAX_LISTED_SESSIONS = 12
 MAX_EVIDENCE_SESSIONS = 50
+MAX_REFUSAL_EVENTS = 20  # per session: a user may refuse many calls in one session
 MAX_REASONS = 3
 DIRECTORY = "/patterns"
 TITLE = "Tool errors and what fixed them"
@@ -238,15 +239,10 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
                 f"({', '.join(agents)}){span}.")
         if line in known:
             return None
-        sessions = sorted(recovery.sessions)
-        more = len(sessions) - MAX_LISTED_SESSIONS
-        lines = [line, "  - Sessions: " + ", ".join(sessions[:MAX_LISTED_SESSIONS])
-                 + (f" (+{more} more)." if more > 0 else ".")]
         path = f"{DIRECTORY}/{_slug(recovery.tool)}-{recovery.error}.md"
         rationale = (f"`{recovery.tool}` failed because {said} in {count} of {self.sessions_read} sessions "
                      f"(threshold {need}) and worked on the same file after {steps}: recorded in {path}.")
-        evidence = [{"type": "session", "session_id": s, "event_ids": recovery.sessions[s]} for s in sessions]
-        return self._finding(path, lines, rationale, evidence, existing,
+        return self._finding(path, line, recovery.sessions, rationale, existing,
                              summary=f"pattern `{recovery.tool}` {recovery.error} → {steps} ({count} sessions)")
 
     def _check_finding(self, check: Check, existing, known, need) -> Finding | None:
@@ -256,15 +252,10 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
                 f"{self.sessions_read} sessions: it checks the code; fix what it reports and run it again.")
         if line in known or any(transcripts.contains_span(f.text, check.command) for f in self.facts):
             return None  # the store already knows this check
-        sessions = sorted(check.sessions)
-        more = len(sessions) - MAX_LISTED_SESSIONS
-        lines = [line, "  - Sessions: " + ", ".join(sessions[:MAX_LISTED_SESSIONS])
-                 + (f" (+{more} more)." if more > 0 else ".")]
         path = f"{DIRECTORY}/{_slug(check.command)}.md"
         rationale = (f"`{check.command}` failed and passed after file edits in {count} of {self.sessions_read} "
                      f"sessions (threshold {need}): recorded in {path}.")
-        evidence = [{"type": "session", "session_id": s, "event_ids": check.sessions[s]} for s in sessions]
-        return self._finding(path, lines, rationale, evidence, existing,
+        return self._finding(path, line, check.sessions, rationale, existing,
                              summary=f"pattern `{check.command}` fails until the code is fixed ({count} sessions)")
 
     def _refusal_finding(self, refusal: Refusal, existing, known, need) -> Finding | None:
@@ -277,18 +268,22 @@ class HarnessAnalyzer(transcripts.UsableSessionSteps):
                 f"rejected was not done." + (f" Reasons they gave: {said}." if said else ""))
         if line in known:
             return None
-        sessions = sorted(refusal.sessions)
-        more = len(sessions) - MAX_LISTED_SESSIONS
-        lines = [line, "  - Sessions: " + ", ".join(sessions[:MAX_LISTED_SESSIONS])
-                 + (f" (+{more} more)." if more > 0 else ".")]
         path = f"{DIRECTORY}/{_slug(refusal.tool)}-rejected-by-users.md"
         rationale = (f"Users rejected `{refusal.tool}` calls in {count} of {self.sessions_read} sessions "
                      f"(threshold {need}): recorded in {path}.")
-        evidence = [{"type": "session", "session_id": s, "event_ids": refusal.sessions[s][:20]} for s in sessions]
-        return self._finding(path, lines, rationale, evidence, existing,
-                             summary=f"pattern `{refusal.tool}` rejected by users ({count} sessions)")
+        return self._finding(path, line, refusal.sessions, rationale, existing,
+                             summary=f"pattern `{refusal.tool}` rejected by users ({count} sessions)",
+                             max_events=MAX_REFUSAL_EVENTS)
 
-    def _finding(self, path, lines, rationale, evidence, existing, *, summary) -> Finding:
+    def _finding(self, path, line, by_session: dict[str, list[str]], rationale, existing, *, summary,
+                 max_events: int | None = None) -> Finding:
+        """The lesson's line and the sessions behind it, listed in the memory and cited as evidence."""
+        sessions = sorted(by_session)
+        more = len(sessions) - MAX_LISTED_SESSIONS
+        lines = [line, "  - Sessions: " + ", ".join(sessions[:MAX_LISTED_SESSIONS])
+                 + (f" (+{more} more)." if more > 0 else ".")]
+        evidence = [{"type": "session", "session_id": s, "event_ids": by_session[s][:max_events]}
+                    for s in sessions]
         memory = existing.get(path)
         return Finding(kind=self.kind, rationale=rationale, summary=summary, evidence=evidence[:MAX_EVIDENCE_SESSIONS],
                        memory=memory, path=None if memory else path, title=None if memory else TITLE, append=lines)
