@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from dreams.engines import transcripts
 
+WARNING_TYPES = ("untrusted_source", "fact_removed", "no_evidence")
 MIN_WORDS = 6  # shorter new lines (a command, a heading) say too little to be a planted instruction
 WINDOW = 8  # words: a new line that shares a run this long with an untrusted text repeats it
 MIN_FACT_WORDS = 3
@@ -22,6 +23,16 @@ MIN_UNQUOTED = 3  # words of a run outside quotable quotes (see windows)
 _WORD = re.compile(r"[\w'./:@-]+", re.UNICODE)
 UNTRUSTED_EVENT_TYPES = {"user.message", "agent.tool_result", "agent.mcp_tool_result", "user.tool_result",
                          "user.custom_tool_result"}
+
+
+def has_warning(warnings, wanted: str) -> bool:
+    """Whether a change's warnings fit a filter: a warning type, "any" (flagged) or "none" (not flagged)."""
+    kinds = {w.get("type") for w in warnings or [] if isinstance(w, dict)}
+    if wanted == "any":
+        return bool(kinds)
+    if wanted == "none":
+        return not kinds
+    return wanted in kinds
 
 
 def words(text: str) -> list[str]:

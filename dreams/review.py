@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from dreams import guards
 from dreams.models import (
     TERMINAL_STATUSES,
     ChangeOperation,
@@ -154,6 +155,13 @@ def rollback(*, proposal: Proposal, actor: Actor) -> Report:
         proposal.save(update_fields=["status", "rollback_changeset", "rolled_back_at"])
         report.status = proposal.status
         return report
+
+
+def changes_with_warning(changes, wanted: str):
+    """`changes` filtered by a warning filter (dreams.guards.has_warning). Warnings are a JSON list,
+    which SQLite cannot search inside, so the flags are read once and the filter is by id."""
+    return changes.filter(pk__in=[pk for pk, found in changes.values_list("pk", "warnings")
+                                  if guards.has_warning(found, wanted)])
 
 
 def _settled_status(proposal: Proposal) -> str:

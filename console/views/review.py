@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from console.permissions import actor_for, principal_for, store_for, workspace_for
 from console.views.common import store_context
-from dreams import lifecycle, review
+from dreams import guards, lifecycle, review
 from dreams.models import ChangeCategory, Dream, ReviewState, SessionEvent
 from memory.blobs import read_blob
 from memory.diff import diff_texts
@@ -150,15 +150,14 @@ def review_context(ws, store, dream: Dream, page_number=None, *, warning: str | 
     by_category = dict(every.order_by().values_list("category").annotate(n=Count("pk")))
     states = dict(every.order_by().values_list("review_state").annotate(n=Count("pk")))
     touched = sorted({p for pair in every.values_list("base_path", "path") for p in pair if p})
-    # Warnings are a JSON list, which SQLite cannot search inside: count and filter them here.
-    flags = list(every.values_list("pk", "warnings"))
-    warning_counts = {kind: sum(1 for _, w in flags if any(x.get("type") == kind for x in w or []))
-                      for kind in WARNING_HELP}
+    # Warnings are a JSON list, which SQLite cannot search inside: counted here from one read.
+    flags = list(every.values_list("warnings", flat=True))
+    warning_counts = {kind: sum(1 for w in flags if guards.has_warning(w, kind)) for kind in WARNING_HELP}
     shown = every
     if warning in WARNING_HELP or warning in ("any", "none"):
-        shown = every.filter(pk__in=[pk for pk, w in flags if _flagged(w, warning)])
+        shown = review.changes_with_warning(every, warning)
     else:
-        warning = None
+        warning = None  # an unknown filter shows everything
     page = Paginator(shown.select_related("blob").order_by(_CATEGORY_ORDER, "seq"), CHANGES_PER_PAGE) \
         .get_page(page_number)
     changes = list(page.object_list)
@@ -173,7 +172,7 @@ def review_context(ws, store, dream: Dream, page_number=None, *, warning: str | 
         "proposal": proposal,
         "warning_filter": warning,
         "warning_counts": [(kind, warning_counts[kind], WARNING_HELP[kind]) for kind in WARNING_HELP],
-        "flagged_count": sum(1 for _, w in flags if w),
+        "flagged_count": sum(1 for w in flags if guards.has_warning(w, "any")),
         "shown_total": page.paginator.count,
         "groups": [{"category": c, "changes": rows, "total": by_category[c], "help": CATEGORY_HELP.get(c, "")}
                    for c, rows in groups.items()],
@@ -189,15 +188,6 @@ def review_context(ws, store, dream: Dream, page_number=None, *, warning: str | 
         "can_review": proposal.status == "open" and states.get(ReviewState.PENDING, 0) > 0,
         "can_rollback": proposal.status in ("applied", "partially_applied") and states.get(ReviewState.APPLIED, 0) > 0,
     }
-
-
-def _flagged(warnings, wanted: str) -> bool:
-    kinds = {w.get("type") for w in warnings or [] if isinstance(w, dict)}
-    if wanted == "any":
-        return bool(kinds)
-    if wanted == "none":
-        return not kinds
-    return wanted in kinds
 
 
 def _change_row(ws, store, change, bases: dict[str, str]) -> dict:

@@ -87,10 +87,7 @@ def changes(request, dream_id):
     if state := params.get_str(request, "review_state"):
         queryset = queryset.filter(review_state=state)
     if warning := params.get_str(request, "warning"):
-        # A JSON list SQLite cannot search inside: the proposal's flags are read once, by id.
-        flagged = [pk for pk, found in item.changes.values_list("pk", "warnings")
-                   if (warning == "any" and found) or any(w.get("type") == warning for w in found or [])]
-        queryset = queryset.filter(pk__in=flagged)
+        queryset = review.changes_with_warning(queryset, warning)
     if view == "full":
         queryset = queryset.select_related("blob")
     rows, next_page = seq_page(queryset, scope=f"changes:{item.id}", token=params.get_str(request, "page"),
