@@ -142,12 +142,11 @@ def _guard(dream: Dream, recorded: list[tuple[ProposedChange, Change]], by_id: d
             has_evidence=bool(row.evidence), retires=change.retires))
     found = guards.check(proposed, base_store={m.path: m.content for m in by_id.values()},
                          transcripts=_untrusted_texts(dream))
-    flagged = 0
-    for row, _ in recorded:
-        if warnings := found.get(row.id):
-            ProposedChange.objects.filter(pk=row.pk).update(warnings=warnings)
-            flagged += 1
-    return flagged
+    flagged = [row for row, _ in recorded if found.get(row.id)]
+    for row in flagged:
+        row.warnings = found[row.id]
+    ProposedChange.objects.bulk_update(flagged, ["warnings"], batch_size=500)  # one statement, not one a change
+    return len(flagged)
 
 
 def _untrusted_texts(dream: Dream):

@@ -66,23 +66,33 @@ class DreamSessions:
 
     def valid_evidence(self, evidence: list[dict]) -> list[dict]:
         """Evidence naming this dream's sessions and their real events; invented ids are dropped."""
+        return self.valid_evidence_of([evidence])[0]
+
+    def valid_evidence_of(self, evidences: list[list[dict]]) -> list[list[dict]]:
+        """valid_evidence for many changes at once, with one query for all of them."""
+        wanted = [self._wanted(evidence) for evidence in evidences]
+        sessions = {s for w in wanted for s in w}
+        asked = {i for w in wanted for ids in w.values() for i in ids}
+        real = set(SessionEvent.objects.filter(session_id__in=sessions, id__in=asked)
+                   .values_list("session_id", "id")) if asked else set()
+        results = []
+        for w in wanted:
+            result = []
+            for session_id, ids in sorted(w.items()):
+                kept = [i for i in ids if (session_id, i) in real][:MAX_EVIDENCE_EVENTS]
+                if kept:
+                    result.append({"type": "session", "session_id": session_id, "event_ids": kept})
+            results.append(result)
+        return results
+
+    def _wanted(self, evidence: list[dict]) -> dict[str, list[str]]:
         wanted: dict[str, list[str]] = {}
         for item in evidence:
             session_id = item.get("session_id")
             if self.has(session_id):
                 ids = wanted.setdefault(session_id, [])
                 ids += [i for i in item.get("event_ids") or [] if isinstance(i, str) and i not in ids]
-        if not wanted:
-            return []
-        asked = {i for ids in wanted.values() for i in ids}
-        real = set(SessionEvent.objects.filter(session_id__in=list(wanted), id__in=asked)
-                   .values_list("session_id", "id"))
-        result = []
-        for session_id, ids in sorted(wanted.items()):
-            kept = [i for i in ids if (session_id, i) in real][:MAX_EVIDENCE_EVENTS]
-            if kept:
-                result.append({"type": "session", "session_id": session_id, "event_ids": kept})
-        return result
+        return wanted
 
 
 class DigestCache:

@@ -90,15 +90,17 @@ class ClaudeEngine:
 
 def proposal(workcopy: WorkingCopy, annotations, sessions) -> list[Change]:
     """The working copy's differences from the base, each with its annotation and checked evidence."""
-    changes = []
+    changes, notes = [], []
     for path, change in workcopy.changes():
         base_path = workcopy.base[change.memory_id].path if change.memory_id else None
         note = annotations.get(path) or (annotations.get(base_path) if base_path else None)
         if note is not None:
             change.category, change.rationale = note.category, note.rationale
-            change.evidence = sessions.valid_evidence(note.evidence)
             change.retires = list(note.retires)
         else:
             change.rationale = UNANNOTATED
         changes.append(change)
+        notes.append(note.evidence if note is not None else [])
+    for change, evidence in zip(changes, sessions.valid_evidence_of(notes)):  # one query for every change
+        change.evidence = evidence
     return changes
